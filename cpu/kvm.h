@@ -9,7 +9,7 @@
 
 struct kvm_probe {
 	bool usable;             /* a VM could be created */
-	char reason[256];        /* when !usable: one line, e.g. "/dev/kvm: no such file" */
+	char reason[256];        /* !usable: why (one line); usable but !calibrated: why calibration failed */
 	bool calibrated;         /* the calibration guest ran */
 	double cpl0_ips;         /* guest instructions per second at CPL 0 */
 	double cpl3_ips;         /* ... at CPL 3 with paging (64-bit) */

@@ -30,6 +30,9 @@ int error_prefix(struct error *err, const char *fmt, ...)
 	memcpy(old, err->msg, sizeof(old));
 	snprintf(err->msg, sizeof(err->msg), "%s: ", prefix);
 	size_t used = strlen(err->msg);
-	strncat(err->msg, old, sizeof(err->msg) - used - 1);
+	size_t room = sizeof(err->msg) - used - 1;
+	size_t len = strnlen(old, room);
+	memcpy(err->msg + used, old, len);
+	err->msg[used + len] = '\0';
 	return err->code;
 }

@@ -27,7 +27,10 @@ struct boot_config {
 	uint64_t load_addr;
 };
 
-/* Loads the kernel (and initrd) into m's RAM and sets m->boot_state. */
+/* Loads the kernel (and initrd) into m's RAM and sets m->boot_state and
+ * m->boot_state_set. Files are capped at the size of guest RAM. On error
+ * RAM may have been partly written but the boot state is not changed. Each
+ * loader's file says where it puts things and which entry state it builds. */
 int loader_load(struct machine *m, const struct boot_config *bc, struct error *err);
 
 /* The individual formats, on image bytes already in memory; `name` is the

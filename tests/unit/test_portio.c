@@ -37,7 +37,7 @@ START_TEST(test_dispatch)
 
 	ck_assert_uint_eq(portio_read(&bus, 0x3fd, 1), 0xfd);   /* size-masked */
 	ck_assert_uint_eq(portio_read(&bus, 0x3f8, 2), 0x56f8);
-	ck_assert_uint_eq(portio_read(&bus, 0x3f8, 4), 0x412345f8u);
+	ck_assert_uint_eq(portio_read(&bus, 0x3f8, 4), 0x523456f8u);
 	portio_write(&bus, 0x3ff, 1, 0xab);
 	ck_assert_int_eq(rec.last_port, 0x3ff);
 	ck_assert_int_eq(rec.last_size, 1);
