@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# lib.sh — shell helpers shared by the guest tests (tests/*.sh), sourced
+# with `. "$SRCDIR/tests/lib.sh"`. POSIX sh.
+#
+# Environment (set by `make check`, see AM_TESTS_ENVIRONMENT in Makefile.am;
+# the defaults fit a test run by hand from the build directory):
+#   MORPHEUS  the program under test      (default ./morpheus)
+#   GUESTS    the assembled test guests   (default tests/guests)
+#   SRCDIR    the source tree             (default: the parent of tests/)
+#
+# Exit statuses follow automake: 0 pass, 1 fail, 77 skip (with a
+# "SKIP: <reason>" line).
+
+MORPHEUS=${MORPHEUS:-./morpheus}
+GUESTS=${GUESTS:-tests/guests}
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+
+# A scratch directory for this test, removed at exit.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/morpheus-test.XXXXXX") || exit 99
+trap 'rm -rf "$WORK"' EXIT
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# The value after "KEY:" on a line of `morpheus info` (cached), or nothing.
+info_field() {
+	if [ ! -e "$WORK/info" ]; then
+		"$MORPHEUS" info >"$WORK/info" 2>&1 || true
+	fi
+	sed -n "s/^$1:[[:space:]]*//p" "$WORK/info" | head -n 1
+}
+
+# Skips the test unless the kvm engine can run guests here.
+require_kvm() {
+	[ -e /dev/kvm ] || skip "/dev/kvm is missing (no kvm module loaded here)"
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		skip "/dev/kvm: no permission for $(id -un) (join the kvm group)"
+	fi
+	kvm=$(info_field kvm)
+	case $kvm in
+	usable*) ;;
+	"not usable"*) skip "kvm is not usable here: ${kvm#not usable: }" ;;
+	*) fail "cannot tell whether kvm is usable: \`$MORPHEUS info\` said: $(cat "$WORK/info")" ;;
+	esac
+}
+
+# run_guest NAME ARGS...: runs `morpheus run ARGS...` with the serial port in
+# a file and a time limit. Sets STATUS, OUT (serial output, CR removed) and
+# ERR (stderr); prints the command and what the guest said, for the log.
+run_guest() {
+	name=$1
+	shift
+	OUT=$WORK/$name.out
+	ERR=$WORK/$name.err
+	echo "+ morpheus run $* --serial file:$WORK/$name.serial --timeout ${GUEST_TIMEOUT:-30}"
+	set +e
+	"$MORPHEUS" run "$@" --serial "file:$WORK/$name.serial" \
+		--timeout "${GUEST_TIMEOUT:-30}" >"$WORK/$name.stdout" 2>"$ERR"
+	STATUS=$?
+	set -e
+	tr -d '\r' <"$WORK/$name.serial" >"$OUT" 2>/dev/null || : >"$OUT"
+	echo "exit status $STATUS; serial output:"
+	sed 's/^/| /' "$OUT"
+	if [ -s "$ERR" ]; then
+		echo "stderr:"
+		sed 's/^/! /' "$ERR"
+	fi
+}
+
+expect_status() {
+	[ "$STATUS" -eq "$1" ] || fail "exit status $STATUS, expected $1${2:+ ($2)}"
+}
+
+# expect_line TEXT: some line of the serial output contains TEXT.
+expect_line() {
+	grep -F -q -- "$1" "$OUT" || fail "no line with \"$1\" in the serial output"
+}
+
+# expect_exact_line TEXT: some line of the serial output is exactly TEXT.
+expect_exact_line() {
+	grep -F -x -q -- "$1" "$OUT" || fail "no line \"$1\" in the serial output"
+}
+
+# The part of the first serial output line starting with PREFIX after it.
+line_after() {
+	sed -n "s/^$1//p" "$OUT" | head -n 1
+}
