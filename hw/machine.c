@@ -16,6 +16,23 @@ static void e820_add(struct machine *m, uint64_t addr, uint64_t size, uint32_t t
 		m->e820[m->e820_count++] = (struct e820_entry){ addr, size, type };
 }
 
+/* Guest RAM: one anonymous mapping aligned to 2 MiB, so that guest 2 MiB
+ * pages can be backed by host huge pages (transparent, MADV_HUGEPAGE). */
+#define RAM_ALIGN (2ull << 20)
+static uint8_t *ram_map(uint64_t size)
+{
+	uint8_t *p = mmap(NULL, size + RAM_ALIGN, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uint8_t *ram = (uint8_t *)(((uintptr_t)p + RAM_ALIGN - 1) & ~(uintptr_t)(RAM_ALIGN - 1));
+	if (ram > p)
+		munmap(p, (size_t)(ram - p));
+	munmap(ram + size, (size_t)(p + RAM_ALIGN - ram));
+	madvise(ram, size, MADV_HUGEPAGE);
+	return ram;
+}
+
 int machine_create(struct machine *m, const struct machine_config *cfg, struct error *err)
 {
 	memset(m, 0, sizeof(*m));
@@ -29,14 +46,10 @@ int machine_create(struct machine *m, const struct machine_config *cfg, struct e
 		return error_set(err, -EINVAL, "--smp: %d is outside 1..%d", cfg->smp, MACHINE_MAX_CPUS);
 
 	m->ram_size = cfg->ram_size;
-	m->ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m->ram == MAP_FAILED) {
-		m->ram = NULL;
+	m->ram = ram_map(m->ram_size);
+	if (!m->ram)
 		return error_set(err, -ENOMEM, "--memory: cannot map %" PRIu64 " MiB of guest RAM",
 				 cfg->ram_size >> 20);
-	}
-	madvise(m->ram, m->ram_size, MADV_HUGEPAGE);
 
 	memmap_init(&m->mem);
 	portio_bus_init(&m->io);
