@@ -68,13 +68,18 @@ static void feed_serial(struct runner *r)
 	r->pending_len -= n;
 }
 
-static void read_host_input(struct runner *r)
+/* Reads what the host typed; false at the end of input (or on an error),
+ * after which stdin is no longer polled: a regular file or /dev/null is
+ * always readable, so polling it at its end would spin. */
+static bool read_host_input(struct runner *r)
 {
 	uint8_t buf[sizeof(r->pending)];
 	size_t room = sizeof(r->pending) - r->pending_len;
 	ssize_t n = read(STDIN_FILENO, buf, room);
-	if (n <= 0)
-		return;
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (n == 0)
+		return false;
 	size_t take = (size_t)n;
 	if (r->term.raw) {
 		enum terminal_action action;
@@ -87,6 +92,7 @@ static void read_host_input(struct runner *r)
 	memcpy(r->pending + r->pending_len, buf, take);
 	r->pending_len += take;
 	feed_serial(r);
+	return true;
 }
 
 /* Runs the event loop until the engine thread has returned. */
@@ -127,7 +133,7 @@ static void event_loop(struct runner *r, uint64_t timeout_deadline)
 			}
 		}
 		if (fds[2].revents & POLLIN)
-			read_host_input(r);
+			stdin_open = read_host_input(r);
 		else if (fds[2].revents & (POLLHUP | POLLERR))
 			stdin_open = false;
 		feed_serial(r);
