@@ -27,6 +27,10 @@ struct engine_ops {
 	void (*kick)(struct machine *m);
 	int (*get_state)(struct machine *m, int vcpu, struct cpu_state *s, struct error *err);
 	int (*set_state)(struct machine *m, int vcpu, const struct cpu_state *s, struct error *err);
+	/* Guest RAM [gpa, gpa+len) was written behind the engine's back (by a
+	 * loader, a debugger, a test): drop what the engine derived from it
+	 * (translated code). May be NULL when the engine keeps nothing. */
+	void (*memory_written)(struct machine *m, uint64_t gpa, uint64_t len);
 	/* The --stats report of this engine (exits by reason, times...). */
 	void (*print_stats)(struct machine *m, FILE *out);
 	void (*destroy)(struct machine *m);

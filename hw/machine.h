@@ -55,6 +55,7 @@ struct machine_config {
 	unsigned trace;        /* TRACE_* */
 	bool verbose;
 	bool stats;
+	bool stop_on_hlt;      /* test runners: HLT ends the run (MACHINE_POWEROFF); soft engine only */
 };
 
 struct e820_entry {
