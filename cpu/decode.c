@@ -920,7 +920,7 @@ int x86_decode(const uint8_t *code, size_t avail, int mode_bits, struct insn *in
 
 	if ((rc = decode_opcode(&d, insn, first, &e)))
 		return rc;
-	if (e->op == X86_OP_INVALID && !(e->flags & (F_GROUP | F_SPECIAL)))
+	if (e->op == X86_OP_NONE && !(e->flags & (F_GROUP | F_SPECIAL)))
 		return X86_DECODE_UD;
 	if ((e->flags & F_SIMD) && !(e->pfx & d.mandatory))
 		return X86_DECODE_UD;
@@ -932,7 +932,7 @@ int x86_decode(const uint8_t *code, size_t avail, int mode_bits, struct insn *in
 		insn->has_modrm = 1;
 		if (e->flags & F_GROUP) {
 			e = &groups[e->op][(insn->modrm >> 3) & 7];
-			if (e->op == X86_OP_INVALID)
+			if (e->op == X86_OP_NONE)
 				return X86_DECODE_UD;
 		} else if (e->flags & F_SPECIAL) {
 			if ((rc = resolve_special(&d, insn, e->op, &resolved)))

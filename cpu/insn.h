@@ -19,7 +19,7 @@
  * CMOVcc) are in insn.cond; operand size in the operands and insn.opsize;
  * string instructions' REP prefixes in insn.prefixes. */
 #define X86_OPS(X) \
-	X(INVALID) \
+	X(NONE) \
 	/* integer ALU: two operands, flags */ \
 	X(ADD) X(OR) X(ADC) X(SBB) X(AND) X(SUB) X(XOR) X(CMP) X(TEST) \
 	X(INC) X(DEC) X(NOT) X(NEG) \

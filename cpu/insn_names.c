@@ -5,7 +5,7 @@
 
 /* Indexed by enum x86_op; an op missing here prints as "(unnamed)". */
 static const char *const x86_op_lower[X86_OP_COUNT] = {
-	[X86_OP_INVALID] = "(bad)",
+	[X86_OP_NONE] = "(bad)",
 	[X86_OP_ADD] = "add", [X86_OP_OR] = "or", [X86_OP_ADC] = "adc",
 	[X86_OP_SBB] = "sbb", [X86_OP_AND] = "and", [X86_OP_SUB] = "sub",
 	[X86_OP_XOR] = "xor", [X86_OP_CMP] = "cmp", [X86_OP_TEST] = "test",

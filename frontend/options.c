@@ -38,6 +38,9 @@ static const struct { const char *name; unsigned bit; const char *what; } trace_
 	{ "post", TRACE_POST, "port 0x80 POST codes" },
 	{ "io", TRACE_IO, "every port access" },
 	{ "exit", TRACE_EXIT, "every engine exit (VM exit)" },
+	{ "in_asm", TRACE_IN_ASM, "soft: each translated block's guest code" },
+	{ "ir", TRACE_IR, "soft: each translated block's IR" },
+	{ "exec", TRACE_EXEC, "soft: each executed block's address" },
 };
 
 void options_print_help(FILE *out)
@@ -57,7 +60,8 @@ void options_print_help(FILE *out)
 	      "  --smp N              number of vCPUs (default 1)\n"
 	      "\n"
 	      "Engine:\n"
-	      "  --accel auto|kvm|soft  auto: kvm where supervisor code runs at hardware speed\n"
+	      "  --accel auto|kvm|soft  auto (default): kvm where supervisor code runs at\n"
+	      "                       hardware speed, else the soft engine (morpheus info)\n"
 	      "\n"
 	      "Harness:\n"
 	      "  --serial stdio|none|file:PATH  where COM1 goes (default stdio; on a terminal,\n"
@@ -65,7 +69,8 @@ void options_print_help(FILE *out)
 	      "  --timeout SECONDS    stop the guest after SECONDS (exit status 124)\n"
 	      "  --on-reset exit|restart  what a guest reset does (default exit)\n"
 	      "  --stats              print engine statistics at exit (VM exits by reason)\n"
-	      "  --trace LIST         comma-separated: post, io, exit (to stderr)\n"
+	      "  --trace LIST         comma-separated: post, io, exit, in_asm, ir, exec\n"
+	      "                       (to stderr)\n"
 	      "  --verbose            say what morpheus decided and why\n"
 	      "  --help, --version\n"
 	      "\n"
@@ -137,7 +142,7 @@ static int parse_trace(const char *list, unsigned *trace, struct error *err)
 			if (!strcmp(tok, trace_names[i].name))
 				break;
 		if (i == sizeof(trace_names) / sizeof(trace_names[0]))
-			return error_set(err, -EINVAL, "--trace: unknown category '%s' (known: post, io, exit)", tok);
+			return error_set(err, -EINVAL, "--trace: unknown category '%s' (known: post, io, exit, in_asm, ir, exec)", tok);
 		*trace |= trace_names[i].bit;
 	}
 	return 0;

@@ -33,6 +33,9 @@ enum {
 	TRACE_POST = 1 << 0,   /* port 0x80 POST codes */
 	TRACE_IO = 1 << 1,     /* every port access */
 	TRACE_EXIT = 1 << 2,   /* every engine exit (VM exit) */
+	TRACE_IN_ASM = 1 << 3, /* soft: each translated block's guest code */
+	TRACE_IR = 1 << 4,     /* soft: each translated block's IR */
+	TRACE_EXEC = 1 << 5,   /* soft: each executed block's address */
 };
 
 enum on_reset { ON_RESET_EXIT, ON_RESET_RESTART };

@@ -25,8 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Capstone's x86.h also declares X86_OP_INVALID: rename ours in this file */
-#define X86_OP_INVALID X86_OP_INVALID_MORPHEUS
 #include "cpu/insn.h"
 
 /* 10 M per mode takes about 3 s here, 5 s under ASan+UBSan: no smaller

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* soft.c — the soft engine: one vCPU run by translating guest code into IR
+ * blocks (jit/translate.c), keeping them in a code cache (jit/cache.c) and
+ * running them on the tier-0 interpreter (jit/interp.c).
+ *
+ * The engine loop (on the frontend's engine thread): clear the exit
+ * request, check machine->event, find the block at CS:EIP (translate it on
+ * a miss), chain the previous block's exit to it, run it. Exceptions
+ * raised inside a block come back through a longjmp to run(), which
+ * delivers them and enters the loop again.
+ *
+ * Decisions (docs/design.md):
+ * - One vCPU: --smp N > 1 is refused at create ("one vCPU only for now").
+ * - No interrupt controller yet (the PIC, PIT and APIC come with the next
+ *   issue): interrupt lines go nowhere, and HLT sleeps on a condition
+ *   variable until a kick (an idle guest costs no host CPU).
+ * - CPUID: a P6-family "GenuineIntel" without x87 (FPU instructions raise
+ *   #NM when CR0.EM or CR0.TS say so, else #UD), TSC, MSR, CX8, CMOV, the
+ *   hypervisor bit and leaf 0x40000000 "morpheus sft" (jit/helpers.c).
+ * - RDTSC counts retired guest instructions: deterministic, and the same
+ *   in every run of the same guest.
+ * - A20 is always enabled; paging (CR0.PG) stops the run with an error.
+ * - machine_config.stop_on_hlt (test runners): HLT ends the run with
+ *   MACHINE_POWEROFF instead of sleeping.
+ * It does not decode, translate or interpret itself, and knows no device. */
+#include "cpu/soft.h"
+
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/soft_cpu.h"
+#include "hw/machine.h"
+#include "jit/cache.h"
+#include "jit/interp.h"
+#include "jit/ir.h"
+#include "jit/translate.h"
+
+struct soft_engine {
+	struct soft_cpu cpu;
+	struct jit_cache *cache;
+	struct ir_builder *ir;          /* translation scratch space */
+	csh capstone;                   /* --trace in_asm */
+	bool capstone_open;
+	int capstone_mode;
+};
+
+static struct soft_engine *soft_of(struct machine *m)
+{
+	return m->engine_priv;
+}
+
+/* ---- soft_cpu ---- */
+
+uint32_t soft_cpu_get_flags(const struct soft_cpu *cpu)
+{
+	uint32_t f = (uint32_t)cpu->s.rflags & ~(FLAGS_ARITH | 0x8028u);
+	return f | flags_compute(&cpu->cc) | (uint32_t)RFLAGS_FIXED;
+}
+
+void soft_cpu_set_flags(struct soft_cpu *cpu, uint32_t value, uint32_t mask)
+{
+	if (mask & FLAGS_ARITH) {
+		uint32_t arith = (flags_compute(&cpu->cc) & ~mask) | (value & mask);
+		flags_set(&cpu->cc, arith & FLAGS_ARITH);
+	}
+	uint32_t other = mask & ~FLAGS_ARITH;
+	cpu->s.rflags = (cpu->s.rflags & ~(uint64_t)other) | (value & other) | RFLAGS_FIXED;
+}
+
+uint32_t soft_cpu_mode(const struct soft_cpu *cpu)
+{
+	uint32_t mode = 0;
+	if (cpu->s.cr0 & CR0_PE)
+		mode |= JIT_MODE_PE;
+	if (cpu->s.seg[SEG_CS].db)
+		mode |= JIT_MODE_CS32;
+	if (cpu->s.seg[SEG_SS].db)
+		mode |= JIT_MODE_SS32;
+	return mode;
+}
+
+uint64_t soft_cpu_retired_now(const struct soft_cpu *cpu)
+{
+	return cpu->retired + (cpu->cur_block && cpu->cur_op ? cpu->cur_op->insn : 0);
+}
+
+static void soft_cpu_load_state(struct soft_cpu *cpu, const struct cpu_state *s)
+{
+	cpu->s = *s;
+	cpu->s.rflags |= RFLAGS_FIXED;
+	flags_set(&cpu->cc, (uint32_t)s->rflags & FLAGS_ARITH);
+	mmu_flush(&cpu->mmu);
+	cpu->halted = false;
+}
+
+/* ---- tracing ---- */
+
+static void soft_trace_in_asm(struct soft_engine *e, const struct jit_block *b)
+{
+	struct soft_cpu *cpu = &e->cpu;
+	int mode = (b->mode & JIT_MODE_CS32) ? CS_MODE_32 : CS_MODE_16;
+	if (e->capstone_open && e->capstone_mode != mode) {
+		cs_close(&e->capstone);
+		e->capstone_open = false;
+	}
+	if (!e->capstone_open) {
+		if (cs_open(CS_ARCH_X86, mode, &e->capstone) != CS_ERR_OK)
+			return;
+		e->capstone_open = true;
+		e->capstone_mode = mode;
+	}
+	machine_trace(cpu->m, "in_asm", "block cs_base 0x%" PRIx32 " eip 0x%" PRIx32 " phys 0x%" PRIx64
+		      ", %u instructions", b->cs_base, b->eip, b->phys, b->nr_insns);
+	for (unsigned i = 0; i < b->nr_insns; i++) {
+		uint8_t code[16];
+		uint64_t phys;
+		const uint8_t *host;
+		unsigned len = b->insns[i].len;
+		mmu_fetch_code(&cpu->mmu, b->cs_base + b->insns[i].eip, code, len ? len : 1, &phys, &host);
+		char hex[3 * 16 + 1] = "";
+		for (unsigned k = 0; k < len && k < 15; k++)
+			snprintf(hex + 3 * k, 4, "%02x ", code[k]);
+		cs_insn *insn = NULL;
+		size_t n = len ? cs_disasm(e->capstone, code, len, b->insns[i].eip, 1, &insn) : 0;
+		machine_trace(cpu->m, "in_asm", "  %08" PRIx32 "  %-24s %s %s", b->insns[i].eip, hex,
+			      n ? insn->mnemonic : "(invalid)", n ? insn->op_str : "");
+		if (n)
+			cs_free(insn, n);
+	}
+}
+
+/* ---- the engine loop ---- */
+
+static void soft_fail(struct soft_cpu *cpu, const char *what)
+{
+	struct machine *m = cpu->m;
+	pthread_mutex_lock(&m->lock);
+	if (m->run_error.code == 0)
+		error_set(&m->run_error, -EIO, "soft: %s at %04x:%08" PRIx64, what,
+			  cpu->s.seg[SEG_CS].selector, cpu->s.rip);
+	pthread_mutex_unlock(&m->lock);
+	machine_stop(m, MACHINE_ERROR);
+}
+
+/* HLT: sleeps until a kick. With no interrupt controller yet nothing can
+ * wake the CPU but the end of the run. */
+static void soft_idle(struct soft_cpu *cpu)
+{
+	cpu->stats.halts++;
+	pthread_mutex_lock(&cpu->idle_lock);
+	while (!cpu->kicked && atomic_load(&cpu->m->event) == MACHINE_RUNNING)
+		pthread_cond_wait(&cpu->idle_cond, &cpu->idle_lock);
+	cpu->kicked = false;
+	pthread_mutex_unlock(&cpu->idle_lock);
+}
+
+static struct jit_block *soft_find_block(struct soft_engine *e, uint32_t eip)
+{
+	struct soft_cpu *cpu = &e->cpu;
+	struct machine *m = cpu->m;
+	uint32_t cs_base = (uint32_t)cpu->s.seg[SEG_CS].base;
+	uint64_t phys = mmu_translate_exec(&cpu->mmu, cs_base + eip);
+	struct jit_block *b = jit_cache_lookup(e->cache, phys, cs_base, soft_cpu_mode(cpu));
+	if (b)
+		return b;
+	bool flushed;
+	b = jit_translate(cpu, e->ir, eip, &flushed);
+	if (!b)
+		return NULL;
+	if (m->cfg.trace & TRACE_IN_ASM)
+		soft_trace_in_asm(e, b);
+	if (m->cfg.trace & TRACE_IR) {
+		FILE *out = m->trace_out ? m->trace_out : stderr;
+		ir_print_block(out, b);
+	}
+	return b;
+}
+
+static void soft_loop(struct soft_engine *e)
+{
+	struct soft_cpu *cpu = &e->cpu;
+	struct machine *m = cpu->m;
+	struct jit_exit last = { NULL, -1 };
+	uint64_t last_generation = 0;
+
+	for (;;) {
+		atomic_store_explicit(&cpu->exit_request, 0, memory_order_relaxed);
+		if (atomic_load(&m->event) != MACHINE_RUNNING)
+			return;
+		if (cpu->halted) {
+			if (m->cfg.stop_on_hlt) {
+				machine_stop(m, MACHINE_POWEROFF);
+				return;
+			}
+			soft_idle(cpu);
+			continue;
+		}
+		uint32_t eip = (uint32_t)cpu->s.rip;
+		struct jit_block *b = soft_find_block(e, eip);
+		if (!b) {
+			soft_fail(cpu, "cannot translate (translator limit or code cache too small)");
+			return;
+		}
+		/* Chain the previous block's exit here. Without paging a
+		 * linear address always maps to the same physical one; with
+		 * paging (next issue) chaining must stay within a page or
+		 * be dropped on CR3 writes. */
+		uint64_t generation = jit_cache_generation(e->cache);
+		if (last.from && last.slot >= 0 && generation == last_generation && last.from->valid &&
+		    last.from->mode == b->mode && last.from->cs_base == b->cs_base)
+			last.from->chain[last.slot] = b;
+		cpu->mmu.code_written = false;
+		cpu->stats.blocks_run++;
+		jit_interp_run(cpu, b, &last);
+		cpu->cur_block = NULL;
+		last_generation = generation;
+	}
+}
+
+static int soft_run(struct machine *m, struct error *err)
+{
+	(void)err;
+	struct soft_engine *e = soft_of(m);
+	struct soft_cpu *cpu = &e->cpu;
+	uint64_t start = host_time_ns();
+	if (sigsetjmp(cpu->fault_jmp, 0) != 0)
+		soft_fault_recover(cpu);
+	soft_loop(e);
+	cpu->stats.run_ns += host_time_ns() - start;
+	return 0;
+}
+
+static void soft_kick(struct machine *m)
+{
+	struct soft_engine *e = soft_of(m);
+	if (!e)
+		return;
+	struct soft_cpu *cpu = &e->cpu;
+	atomic_store(&cpu->exit_request, 1);
+	pthread_mutex_lock(&cpu->idle_lock);
+	cpu->kicked = true;
+	pthread_cond_signal(&cpu->idle_cond);
+	pthread_mutex_unlock(&cpu->idle_lock);
+}
+
+static void soft_destroy(struct machine *m)
+{
+	struct soft_engine *e = soft_of(m);
+	if (!e)
+		return;
+	if (e->capstone_open)
+		cs_close(&e->capstone);
+	pthread_mutex_destroy(&e->cpu.idle_lock);
+	pthread_cond_destroy(&e->cpu.idle_cond);
+	jit_cache_destroy(e->cache);
+	free(e->ir);
+	free(e);
+	m->engine_priv = NULL;
+}
+
+static int soft_create(struct machine *m, struct error *err)
+{
+	if (m->cfg.smp > 1)
+		return error_set(err, -EINVAL, "one vCPU only for now (--smp %d)", m->cfg.smp);
+	struct soft_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return error_set(err, -ENOMEM, "soft: out of memory");
+	e->ir = malloc(sizeof(*e->ir));
+	e->cache = jit_cache_create(JIT_CACHE_DEFAULT_BYTES);
+	if (!e->ir || !e->cache) {
+		jit_cache_destroy(e->cache);
+		free(e->ir);
+		free(e);
+		return error_set(err, -ENOMEM, "soft: out of memory for the code cache");
+	}
+	struct soft_cpu *cpu = &e->cpu;
+	cpu->m = m;
+	cpu->cache = e->cache;
+	cpu->trace_exec = (m->cfg.trace & TRACE_EXEC) != 0;
+	pthread_mutex_init(&cpu->idle_lock, NULL);
+	pthread_cond_init(&cpu->idle_cond, NULL);
+	mmu_init(&cpu->mmu, m, e->cache, cpu);
+
+	struct cpu_state reset;
+	const struct cpu_state *boot = &m->boot_state;
+	if (!m->boot_state_set) {
+		cpu_state_reset(&reset);
+		boot = &reset;
+	}
+	soft_cpu_load_state(cpu, boot);
+	m->engine_priv = e;
+	return 0;
+}
+
+static int soft_get_state(struct machine *m, int vcpu, struct cpu_state *s, struct error *err)
+{
+	struct soft_engine *e = soft_of(m);
+	if (!e || vcpu != 0)
+		return error_set(err, -EINVAL, "soft: no vCPU %d", vcpu);
+	*s = e->cpu.s;
+	s->rflags = soft_cpu_get_flags(&e->cpu);
+	return 0;
+}
+
+static int soft_set_state(struct machine *m, int vcpu, const struct cpu_state *s, struct error *err)
+{
+	struct soft_engine *e = soft_of(m);
+	if (!e || vcpu != 0)
+		return error_set(err, -EINVAL, "soft: no vCPU %d", vcpu);
+	soft_cpu_load_state(&e->cpu, s);
+	return 0;
+}
+
+static void soft_memory_written(struct machine *m, uint64_t gpa, uint64_t len)
+{
+	struct soft_engine *e = soft_of(m);
+	if (e)
+		jit_cache_invalidate_range(e->cache, gpa, len);
+}
+
+static void soft_print_stats(struct machine *m, FILE *out)
+{
+	struct soft_engine *e = soft_of(m);
+	if (!e)
+		return;
+	const struct soft_cpu *cpu = &e->cpu;
+	const struct soft_stats *st = &cpu->stats;
+	struct jit_cache_stats cs;
+	jit_cache_get_stats(e->cache, &cs);
+	double secs = st->run_ns / 1e9;
+	fprintf(out, "soft engine\n");
+	fprintf(out, "  retired instructions %14" PRIu64 "  (%.1f MIPS over %.3f s)\n", cpu->retired,
+		secs > 0 ? cpu->retired / secs / 1e6 : 0.0, secs);
+	fprintf(out, "  blocks translated    %14" PRIu64 "\n", cs.blocks);
+	fprintf(out, "  code cache           %14" PRIu64 " blocks, %" PRIu64 " IR ops, %" PRIu64
+		" of %" PRIu64 " bytes\n", cs.live_blocks, cs.live_ops, cs.used_bytes, cs.capacity);
+	fprintf(out, "  cache flushes        %14" PRIu64 "\n", cs.flushes);
+	fprintf(out, "  SMC invalidations    %14" PRIu64 " pages, %" PRIu64 " blocks, %" PRIu64
+		" early exits\n", cs.invalidations, cs.invalid_blocks, st->smc_exits);
+	fprintf(out, "  block dispatches     %14" PRIu64 " (unchained)\n", st->blocks_run);
+	fprintf(out, "  exceptions           %14" PRIu64 " (INT n %" PRIu64 ", triple faults %" PRIu64 ")\n",
+		st->exceptions, st->interrupts, st->triple_faults);
+	fprintf(out, "  halts                %14" PRIu64 "\n", st->halts);
+	fprintf(out, "  slow memory accesses %14" PRIu64 "\n", cpu->mmu.slow_accesses);
+}
+
+const struct engine_ops soft_engine_ops = {
+	.name = "soft",
+	.create = soft_create,
+	.run = soft_run,
+	.kick = soft_kick,
+	.get_state = soft_get_state,
+	.set_state = soft_set_state,
+	.memory_written = soft_memory_written,
+	.print_stats = soft_print_stats,
+	.destroy = soft_destroy,
+};

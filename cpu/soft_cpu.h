@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* soft_cpu.h — the vCPU of the soft engine (cpu/soft.c) and what the
+ * translator, the interpreter, the helpers and exception delivery share
+ * about it.
+ *
+ * The canonical state is `s` (struct cpu_state), except the six arithmetic
+ * flags: while cc.op != CC_OP_EFLAGS they live in `cc` (lazy flags) and the
+ * corresponding bits of s.rflags are stale; soft_cpu_get_flags()
+ * materializes them. Exceptions raised inside a block (by a helper or a
+ * memory slow path) longjmp to the engine loop through `fault_jmp`; the
+ * loop then finds the faulting instruction from cur_block/cur_op. Only the
+ * vCPU thread touches this structure while the engine runs, except
+ * `exit_request` and the idle fields (kick). */
+#ifndef MORPHEUS_SOFT_CPU_H
+#define MORPHEUS_SOFT_CPU_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpu_state.h"
+#include "cpu/flags.h"
+#include "mmu/mmu.h"
+
+struct machine;
+struct jit_block;
+struct ir_op;
+struct jit_cache;
+
+/* Exception vectors. */
+enum {
+	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6,
+	EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13,
+	EXC_PF = 14, EXC_MF = 16, EXC_AC = 17,
+};
+
+struct soft_stats {
+	uint64_t blocks_run;         /* engine-loop dispatches (not chained entries) */
+	uint64_t exceptions;         /* faults and traps delivered */
+	uint64_t interrupts;         /* INT n delivered */
+	uint64_t triple_faults;
+	uint64_t halts;
+	uint64_t smc_exits;          /* blocks left early after a store hit code */
+	uint64_t run_ns;             /* time in run() */
+};
+
+struct soft_cpu {
+	struct cpu_state s;
+	struct lazy_flags cc;
+	struct mmu mmu;
+	struct machine *m;
+	struct jit_cache *cache;
+
+	/* exceptions raised inside a block */
+	sigjmp_buf fault_jmp;
+	const struct jit_block *cur_block;   /* the block being run */
+	const struct ir_op *cur_op;          /* the op that called a helper/slow path */
+	int fault_vector;
+	bool fault_has_error;
+	uint32_t fault_error;
+
+	uint64_t retired;                    /* guest instructions retired */
+	bool halted;
+	bool trace_exec;                     /* --trace exec */
+
+	/* kick and idle (HLT) */
+	atomic_int exit_request;             /* leave the block chain soon */
+	pthread_mutex_t idle_lock;
+	pthread_cond_t idle_cond;
+	bool kicked;                         /* under idle_lock */
+
+	struct soft_stats stats;
+};
+
+/* EFLAGS with the arithmetic flags materialized from cc. */
+uint32_t soft_cpu_get_flags(const struct soft_cpu *cpu);
+/* Writes the EFLAGS bits in `mask` from `value` (arithmetic ones to cc). */
+void soft_cpu_set_flags(struct soft_cpu *cpu, uint32_t value, uint32_t mask);
+/* The mode bits of the code cache key (JIT_MODE_*) for the current state. */
+uint32_t soft_cpu_mode(const struct soft_cpu *cpu);
+/* Retired instructions including those of the running block before the
+ * current op (for RDTSC). */
+uint64_t soft_cpu_retired_now(const struct soft_cpu *cpu);
+
+/* ---- cpu/soft_exception.c ---- */
+
+/* Raises exception `vector` at the current instruction (the one cur_op
+ * belongs to): longjmps to the engine loop, which restores EIP and the
+ * retired count and delivers it. Only from inside a block run. */
+_Noreturn void soft_raise(struct soft_cpu *cpu, int vector, bool has_error, uint32_t error);
+/* Delivers a fault or an interrupt with the state as it is now (EIP = the
+ * return address). Nested faults during delivery become #DF, then a
+ * triple fault (MACHINE_RESET). Returns false after a triple fault. */
+bool soft_deliver(struct soft_cpu *cpu, int vector, bool has_error, uint32_t error, bool software);
+/* One delivery attempt of an interrupt or exception with the current
+ * state (EIP = the return address): -1 when delivered; else the vector of
+ * the fault that the delivery itself raised (*fault_has_error,
+ * *fault_error), with nothing changed. */
+int soft_interrupt_try(struct soft_cpu *cpu, int vector, bool has_error, uint32_t error, bool software,
+		       bool *fault_has_error, uint32_t *fault_error);
+/* After the longjmp of soft_raise: EIP of the faulting instruction,
+ * retired count, then delivery. */
+void soft_fault_recover(struct soft_cpu *cpu);
+
+/* ---- cpu/soft_segment.c ---- */
+
+/* Loads segment register `seg` with `selector`: real mode sets the base
+ * only; protected mode reads the descriptor (minimal checks: the
+ * system-architecture issue adds privilege checks). Returns 0, or the
+ * vector of the fault (error code in *error). Nothing is written on a
+ * fault. */
+int soft_segment_load(struct soft_cpu *cpu, int seg, uint16_t selector, uint32_t *error);
+/* Reads the 8-byte descriptor of `selector` from the GDT/LDT; false when
+ * outside the table. */
+bool soft_segment_read_descriptor(struct soft_cpu *cpu, uint16_t selector, uint32_t *lo, uint32_t *hi);
+/* Fills a segment cache from a descriptor. */
+void soft_segment_from_descriptor(struct cpu_segment *sg, uint16_t selector, uint32_t lo, uint32_t hi);
+
+#endif

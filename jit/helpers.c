@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* helpers.c — the C helpers that IR HELPER ops call (jit/helpers.h):
+ * instructions that are irregular (multiply/divide, shifts, BCD, bit ops:
+ * their semantics are cpu/alu.c's, this file moves operands), that touch
+ * many locations (string ops, PUSHA/POPA, ENTER, far transfers, IRET) or
+ * that talk to the rest of the CPU (CPUID, RDTSC, MSRs, control and
+ * descriptor-table registers, segment loads, software interrupts).
+ *
+ * Precision: a helper that can fault does every load, probe and check
+ * before its first architectural write, so a fault leaves the state as
+ * before the instruction; REP string ops update their registers after each
+ * complete iteration, as the CPU does. It does not deliver exceptions
+ * (cpu/soft_exception.c) or decode anything. */
+#include "jit/helpers.h"
+
+#include <string.h>
+
+#include "cpu/alu.h"
+#include "cpu/insn.h"
+#include "cpu/soft_cpu.h"
+#include "hw/machine.h"
+#include "jit/ir.h"
+
+/* The CPUID identity of the soft engine (see docs/design.md). */
+#define SOFT_CPUID_VENDOR "GenuineIntel"
+#define SOFT_CPUID_SIGNATURE "morpheus sft"     /* 12 bytes: leaf 0x40000000 */
+#define SOFT_CPUID_BRAND "morpheus soft P6-class integer CPU"
+#define SOFT_CPUID_VERSION 0x00000619u          /* family 6, model 1, stepping 9 */
+/* EDX of leaf 1: TSC, MSR, CX8, CMOV. No FPU, no paging extensions yet. */
+#define SOFT_CPUID_FEATURES ((1u << 4) | (1u << 5) | (1u << 8) | (1u << 15))
+#define SOFT_CPUID_HYPERVISOR (1u << 31)        /* ECX of leaf 1 */
+
+#define MSR_TSC 0x10u
+#define MSR_APIC_BASE 0x1bu
+
+static const uint32_t size_mask[5] = { 0, 0xff, 0xffff, 0, 0xffffffffu };
+
+static uint32_t reg_get(const struct soft_cpu *cpu, unsigned r, unsigned size)
+{
+	if (size == 1)
+		return r < 4 ? (uint8_t)cpu->s.gpr[r] : (uint8_t)(cpu->s.gpr[r - 4] >> 8);
+	return (uint32_t)cpu->s.gpr[r] & size_mask[size];
+}
+
+static void reg_put(struct soft_cpu *cpu, unsigned r, unsigned size, uint32_t v)
+{
+	uint64_t *g;
+	switch (size) {
+	case 1:
+		g = &cpu->s.gpr[r & 3];
+		if (r < 4)
+			*g = (*g & ~0xffull) | (uint8_t)v;
+		else
+			*g = (*g & ~0xff00ull) | (uint64_t)(uint8_t)v << 8;
+		break;
+	case 2:
+		g = &cpu->s.gpr[r];
+		*g = (*g & ~0xffffull) | (uint16_t)v;
+		break;
+	default:
+		cpu->s.gpr[r] = v;
+		break;
+	}
+}
+
+static uint32_t seg_base(const struct soft_cpu *cpu, unsigned seg)
+{
+	return (uint32_t)cpu->s.seg[seg].base;
+}
+
+static bool stack32(const struct soft_cpu *cpu)
+{
+	return cpu->s.seg[SEG_SS].db != 0;
+}
+
+static uint32_t stack_mask(const struct soft_cpu *cpu)
+{
+	return stack32(cpu) ? 0xffffffffu : 0xffffu;
+}
+
+/* Linear address of SS:off. */
+static uint32_t stack_lin(const struct soft_cpu *cpu, uint32_t off)
+{
+	return seg_base(cpu, SEG_SS) + (off & stack_mask(cpu));
+}
+
+static void put_esp(struct soft_cpu *cpu, uint32_t esp)
+{
+	reg_put(cpu, CPU_RSP, stack32(cpu) ? 4 : 2, esp);
+}
+
+static void raise_de(struct soft_cpu *cpu)
+{
+	soft_raise(cpu, EXC_DE, false, 0);
+}
+
+/* ---- ALU ---- */
+
+static uint32_t h_shift(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)c;
+	return alu_shift(imm & 0xff, (imm >> 8) & 7, a, b, &cpu->cc);
+}
+
+static uint32_t h_shld(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	return alu_shld(imm, a, b, c, &cpu->cc);
+}
+
+static uint32_t h_shrd(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	return alu_shrd(imm, a, b, c, &cpu->cc);
+}
+
+static void mul_common(struct soft_cpu *cpu, unsigned size, uint32_t a, bool is_signed)
+{
+	uint32_t lo, hi;
+	uint32_t acc = reg_get(cpu, CPU_RAX, size);
+	if (is_signed)
+		alu_imul(size, acc, a, &lo, &hi, &cpu->cc);
+	else
+		alu_mul(size, acc, a, &lo, &hi, &cpu->cc);
+	if (size == 1) {
+		reg_put(cpu, CPU_RAX, 2, lo);
+	} else {
+		reg_put(cpu, CPU_RAX, size, lo);
+		reg_put(cpu, CPU_RDX, size, hi);
+	}
+}
+
+static uint32_t h_mul(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b;
+	(void)c;
+	mul_common(cpu, imm, a, false);
+	return 0;
+}
+
+static uint32_t h_imul(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b;
+	(void)c;
+	mul_common(cpu, imm, a, true);
+	return 0;
+}
+
+static uint32_t h_imul2(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)c;
+	return alu_imul_trunc(imm, a, b, &cpu->cc);
+}
+
+static void div_common(struct soft_cpu *cpu, unsigned size, uint32_t divisor, bool is_signed)
+{
+	uint32_t lo, hi, q, r;
+	if (size == 1) {
+		lo = reg_get(cpu, CPU_RAX, 2);   /* AX */
+		hi = 0;
+	} else {
+		lo = reg_get(cpu, CPU_RAX, size);
+		hi = reg_get(cpu, CPU_RDX, size);
+	}
+	bool ok = is_signed ? alu_idiv(size, lo, hi, divisor, &q, &r) : alu_div(size, lo, hi, divisor, &q, &r);
+	if (!ok)
+		raise_de(cpu);
+	alu_div_flags(&cpu->cc);
+	if (size == 1) {
+		reg_put(cpu, CPU_RAX, 1, q);
+		reg_put(cpu, 4, 1, r);
+	} else {
+		reg_put(cpu, CPU_RAX, size, q);
+		reg_put(cpu, CPU_RDX, size, r);
+	}
+}
+
+static uint32_t h_div(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b;
+	(void)c;
+	div_common(cpu, imm, a, false);
+	return 0;
+}
+
+static uint32_t h_idiv(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b;
+	(void)c;
+	div_common(cpu, imm, a, true);
+	return 0;
+}
+
+static uint32_t h_daa(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	reg_put(cpu, CPU_RAX, 1, alu_daa(reg_get(cpu, CPU_RAX, 1), &cpu->cc));
+	return 0;
+}
+
+static uint32_t h_das(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	reg_put(cpu, CPU_RAX, 1, alu_das(reg_get(cpu, CPU_RAX, 1), &cpu->cc));
+	return 0;
+}
+
+static uint32_t h_aaa(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	reg_put(cpu, CPU_RAX, 2, alu_aaa(reg_get(cpu, CPU_RAX, 2), &cpu->cc));
+	return 0;
+}
+
+static uint32_t h_aas(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	reg_put(cpu, CPU_RAX, 2, alu_aas(reg_get(cpu, CPU_RAX, 2), &cpu->cc));
+	return 0;
+}
+
+static uint32_t h_aam(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a; (void)b; (void)c;
+	uint32_t ax;
+	struct lazy_flags f = cpu->cc;
+	if (!alu_aam(reg_get(cpu, CPU_RAX, 1), (uint8_t)imm, &ax, &f))
+		raise_de(cpu);
+	cpu->cc = f;
+	reg_put(cpu, CPU_RAX, 2, ax);
+	return 0;
+}
+
+static uint32_t h_aad(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a; (void)b; (void)c;
+	reg_put(cpu, CPU_RAX, 2, alu_aad(reg_get(cpu, CPU_RAX, 2), (uint8_t)imm, &cpu->cc));
+	return 0;
+}
+
+static uint32_t h_bit(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)c;
+	return alu_bit(imm & 0xff, (imm >> 8) & 7, a, b, &cpu->cc);
+}
+
+static uint32_t h_bsf(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)c;
+	return alu_bsf(imm, a, b, &cpu->cc);
+}
+
+static uint32_t h_bsr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)c;
+	return alu_bsr(imm, a, b, &cpu->cc);
+}
+
+static uint32_t h_cmpxchg8b(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)b; (void)c;
+	uint32_t lo = mmu_load32(&cpu->mmu, a), hi = mmu_load32(&cpu->mmu, a + 4);
+	bool equal = lo == reg_get(cpu, CPU_RAX, 4) && hi == reg_get(cpu, CPU_RDX, 4);
+	mmu_probe_write(&cpu->mmu, a, 8);
+	if (equal) {
+		mmu_store32(&cpu->mmu, a, reg_get(cpu, CPU_RBX, 4));
+		mmu_store32(&cpu->mmu, a + 4, reg_get(cpu, CPU_RCX, 4));
+	} else {
+		/* The CPU writes the old value back. */
+		mmu_store32(&cpu->mmu, a, lo);
+		mmu_store32(&cpu->mmu, a + 4, hi);
+		reg_put(cpu, CPU_RAX, 4, lo);
+		reg_put(cpu, CPU_RDX, 4, hi);
+	}
+	soft_cpu_set_flags(cpu, equal ? FLAG_ZF : 0, FLAG_ZF);
+	return 0;
+}
+
+/* ---- strings ---- */
+
+static void set_index(struct soft_cpu *cpu, unsigned r, unsigned addrsize, uint32_t v)
+{
+	reg_put(cpu, r, addrsize, v);
+}
+
+static uint32_t h_string(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a; (void)b; (void)c;
+	unsigned op = imm & 0xff, size = (imm >> 8) & 0xf, as = (imm >> 12) & 0xf;
+	unsigned rep = (imm >> 16) & 0xf, seg = (imm >> 20) & 0xf;
+	uint32_t amask = as == 2 ? 0xffff : 0xffffffffu;
+	uint32_t delta = (cpu->s.rflags & FLAG_DF) ? (uint32_t)-(int32_t)size : size;
+	uint32_t src_base = seg_base(cpu, seg), dst_base = seg_base(cpu, SEG_ES);
+	struct mmu *mmu = &cpu->mmu;
+	uint16_t port = (uint16_t)cpu->s.gpr[CPU_RDX];
+
+	for (unsigned n = 0;; n++) {
+		uint32_t count = (uint32_t)cpu->s.gpr[CPU_RCX] & amask;
+		if (rep != JIT_REP_NONE) {
+			if (count == 0)
+				return 1;
+			if (n == JIT_STRING_CHUNK)
+				return 0;
+		}
+		uint32_t si = (uint32_t)cpu->s.gpr[CPU_RSI] & amask;
+		uint32_t di = (uint32_t)cpu->s.gpr[CPU_RDI] & amask;
+		bool compares = false;
+		uint32_t x, y;
+		switch (op) {
+		case X86_OP_MOVS:
+			x = mmu_load(mmu, src_base + si, size);
+			mmu_store(mmu, dst_base + di, size, x);
+			set_index(cpu, CPU_RSI, as, si + delta);
+			set_index(cpu, CPU_RDI, as, di + delta);
+			break;
+		case X86_OP_LODS:
+			x = mmu_load(mmu, src_base + si, size);
+			set_index(cpu, CPU_RSI, as, si + delta);
+			reg_put(cpu, CPU_RAX, size, x);
+			break;
+		case X86_OP_STOS:
+			mmu_store(mmu, dst_base + di, size, reg_get(cpu, CPU_RAX, size));
+			set_index(cpu, CPU_RDI, as, di + delta);
+			break;
+		case X86_OP_CMPS:
+			x = mmu_load(mmu, src_base + si, size);
+			y = mmu_load(mmu, dst_base + di, size);
+			set_index(cpu, CPU_RSI, as, si + delta);
+			set_index(cpu, CPU_RDI, as, di + delta);
+			compares = true;
+			break;
+		case X86_OP_SCAS:
+			x = reg_get(cpu, CPU_RAX, size);
+			y = mmu_load(mmu, dst_base + di, size);
+			set_index(cpu, CPU_RDI, as, di + delta);
+			compares = true;
+			break;
+		case X86_OP_INS:
+			mmu_probe_write(mmu, dst_base + di, size);
+			x = machine_io_read(cpu->m, port, (int)size);
+			mmu_store(mmu, dst_base + di, size, x);
+			set_index(cpu, CPU_RDI, as, di + delta);
+			break;
+		default: /* OUTS */
+			x = mmu_load(mmu, src_base + si, size);
+			machine_io_write(cpu->m, port, (int)size, x);
+			set_index(cpu, CPU_RSI, as, si + delta);
+			break;
+		}
+		if (compares) {
+			cpu->cc = (struct lazy_flags){ .op = CC_OP_SUB, .size = (uint8_t)size,
+				.dst = (x - y) & size_mask[size], .src = y, .aux = x };
+		}
+		if (rep == JIT_REP_NONE)
+			return 1;
+		reg_put(cpu, CPU_RCX, as, count - 1);
+		if (compares) {
+			bool zf = cpu->cc.dst == 0;
+			if ((rep == JIT_REP_E && !zf) || (rep == JIT_REP_NE && zf))
+				return 1;
+		}
+	}
+}
+
+/* ---- stack frames ---- */
+
+static uint32_t h_pusha(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a; (void)b; (void)c;
+	unsigned size = imm;
+	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
+	for (unsigned i = 1; i <= 8; i++)
+		mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - i * size), size);
+	for (unsigned r = 0; r < 8; r++)
+		mmu_store(&cpu->mmu, stack_lin(cpu, esp - (r + 1) * size), size,
+			  r == CPU_RSP ? esp & size_mask[size] : reg_get(cpu, r, size));
+	put_esp(cpu, esp - 8 * size);
+	return 0;
+}
+
+static uint32_t h_popa(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a; (void)b; (void)c;
+	unsigned size = imm;
+	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
+	uint32_t v[8];
+	for (unsigned i = 0; i < 8; i++)
+		v[i] = mmu_load(&cpu->mmu, stack_lin(cpu, esp + i * size), size);
+	for (unsigned i = 0; i < 8; i++)
+		if (7 - i != CPU_RSP)
+			reg_put(cpu, 7 - i, size, v[i]);
+	put_esp(cpu, esp + 8 * size);
+	return 0;
+}
+
+static uint32_t h_enter(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)c;
+	unsigned size = imm, level = b % 32;
+	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
+	uint32_t ebp = (uint32_t)cpu->s.gpr[CPU_RBP];
+	uint32_t vals[33];
+	unsigned n = 0;
+	vals[n++] = ebp & size_mask[size];
+	uint32_t frame = esp - size;
+	if (level > 0) {
+		for (unsigned i = 1; i < level; i++) {
+			ebp -= size;
+			vals[n++] = mmu_load(&cpu->mmu, stack_lin(cpu, ebp), size);
+		}
+		vals[n++] = frame & size_mask[size];
+	}
+	for (unsigned i = 0; i < n; i++)
+		mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - (i + 1) * size), size);
+	for (unsigned i = 0; i < n; i++)
+		mmu_store(&cpu->mmu, stack_lin(cpu, esp - (i + 1) * size), size, vals[i]);
+	put_esp(cpu, esp - n * size - (a & 0xffff));
+	reg_put(cpu, CPU_RBP, size, frame);
+	return 0;
+}
+
+static uint32_t h_bound(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)c;
+	unsigned size = imm;
+	int32_t lower, upper, index;
+	if (size == 2) {
+		lower = (int16_t)mmu_load16(&cpu->mmu, b);
+		upper = (int16_t)mmu_load16(&cpu->mmu, b + 2);
+		index = (int16_t)a;
+	} else {
+		lower = (int32_t)mmu_load32(&cpu->mmu, b);
+		upper = (int32_t)mmu_load32(&cpu->mmu, b + 4);
+		index = (int32_t)a;
+	}
+	if (index < lower || index > upper)
+		soft_raise(cpu, EXC_BR, false, 0);
+	return 0;
+}
+
+/* ---- far transfers ---- */
+
+static bool real_mode(const struct soft_cpu *cpu)
+{
+	return !(cpu->s.cr0 & CR0_PE);
+}
+
+static unsigned cpl(const struct soft_cpu *cpu)
+{
+	return real_mode(cpu) ? 0 : cpu->s.seg[SEG_CS].selector & 3;
+}
+
+/* The CS cache for a far transfer to `selector`, checked (same privilege
+ * only: the system-architecture issue adds call gates and privilege
+ * changes). Raises on a fault. */
+static struct cpu_segment far_target(struct soft_cpu *cpu, uint16_t selector)
+{
+	struct cpu_segment cs = cpu->s.seg[SEG_CS];
+	if (real_mode(cpu)) {
+		cs.selector = selector;
+		cs.base = (uint32_t)selector << 4;
+		return cs;
+	}
+	uint32_t lo, hi;
+	if ((selector & ~3u) == 0)
+		soft_raise(cpu, EXC_GP, true, 0);
+	if (!soft_segment_read_descriptor(cpu, selector, &lo, &hi))
+		soft_raise(cpu, EXC_GP, true, selector & ~3u);
+	struct cpu_segment n;
+	soft_segment_from_descriptor(&n, selector, lo, hi);
+	/* A code segment (S=1, type bit 3), at our privilege. */
+	if (!n.s || !(n.type & 8) || n.dpl != cpl(cpu))
+		soft_raise(cpu, EXC_GP, true, selector & ~3u);
+	if (!n.present)
+		soft_raise(cpu, EXC_NP, true, selector & ~3u);
+	n.selector = (uint16_t)((selector & ~3u) | cpl(cpu));
+	return n;
+}
+
+static uint32_t h_far_jmp(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)c;
+	struct cpu_segment cs = far_target(cpu, (uint16_t)a);
+	cpu->s.seg[SEG_CS] = cs;
+	cpu->s.rip = b & size_mask[imm];
+	return 0;
+}
+
+static uint32_t h_far_call(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	unsigned size = imm;
+	struct cpu_segment cs = far_target(cpu, (uint16_t)a);
+	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
+	mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - size), size);
+	mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - 2 * size), size);
+	mmu_store(&cpu->mmu, stack_lin(cpu, esp - size), size, cpu->s.seg[SEG_CS].selector);
+	mmu_store(&cpu->mmu, stack_lin(cpu, esp - 2 * size), size, c & size_mask[size]);
+	put_esp(cpu, esp - 2 * size);
+	cpu->s.seg[SEG_CS] = cs;
+	cpu->s.rip = b & size_mask[size];
+	return 0;
+}
+
+static uint32_t h_retf(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a; (void)b; (void)c;
+	unsigned size = imm & 0xff;
+	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
+	uint32_t eip = mmu_load(&cpu->mmu, stack_lin(cpu, esp), size);
+	uint16_t sel = (uint16_t)mmu_load(&cpu->mmu, stack_lin(cpu, esp + size), size);
+	if (!real_mode(cpu) && (sel & 3) != cpl(cpu))
+		soft_raise(cpu, EXC_GP, true, sel & ~3u);   /* outer return: not yet */
+	struct cpu_segment cs = far_target(cpu, sel);
+	put_esp(cpu, esp + 2 * size + (imm >> 8));
+	cpu->s.seg[SEG_CS] = cs;
+	cpu->s.rip = eip;
+	return 0;
+}
+
+static uint32_t h_iret(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a; (void)b; (void)c;
+	unsigned size = imm;
+	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
+	uint32_t eip = mmu_load(&cpu->mmu, stack_lin(cpu, esp), size);
+	uint16_t sel = (uint16_t)mmu_load(&cpu->mmu, stack_lin(cpu, esp + size), size);
+	uint32_t fl = mmu_load(&cpu->mmu, stack_lin(cpu, esp + 2 * size), size);
+	/* CF PF AF ZF SF TF IF DF OF IOPL NT; 32-bit adds RF AC ID. */
+	uint32_t mask = 0x7fd5;
+	if (size == 4)
+		mask |= 1u << 16 | 1u << 18 | 1u << 21;
+	if (!real_mode(cpu)) {
+		/* Same-privilege returns only: task returns (NT), returns to
+		 * virtual-8086 mode and outer returns come with the
+		 * system-architecture issue. */
+		if ((soft_cpu_get_flags(cpu) & (1u << 14)) || (size == 4 && (fl & (1u << 17))) ||
+		    (sel & 3) != cpl(cpu))
+			soft_raise(cpu, EXC_GP, true, sel & ~3u);
+	}
+	struct cpu_segment cs = far_target(cpu, sel);
+	put_esp(cpu, esp + 3 * size);
+	cpu->s.seg[SEG_CS] = cs;
+	cpu->s.rip = eip;
+	soft_cpu_set_flags(cpu, fl, mask);
+	return 0;
+}
+
+static uint32_t h_int(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b; (void)c;
+	uint32_t saved_rip = (uint32_t)cpu->s.rip;
+	cpu->s.rip = a;
+	cpu->stats.interrupts++;
+	uint32_t error = 0;
+	bool has_error = false;
+	int fault = soft_interrupt_try(cpu, (int)imm, false, 0, true, &has_error, &error);
+	if (fault >= 0) {
+		cpu->s.rip = saved_rip;
+		soft_raise(cpu, fault, has_error, error);
+	}
+	return 0;
+}
+
+static uint32_t h_into(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	if (soft_cpu_get_flags(cpu) & FLAG_OF)
+		return h_int(cpu, EXC_OF, a, b, c);
+	(void)imm;
+	cpu->s.rip = a;
+	return 0;
+}
+
+static uint32_t h_load_seg(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b; (void)c;
+	uint32_t error = 0;
+	int fault = soft_segment_load(cpu, (int)imm, (uint16_t)a, &error);
+	if (fault)
+		soft_raise(cpu, fault, true, error);
+	return 0;
+}
+
+/* ---- identification, time, MSRs ---- */
+
+static uint32_t str4(const char *s)
+{
+	uint32_t v;
+	memcpy(&v, s, 4);
+	return v;
+}
+
+static uint32_t h_cpuid(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	uint32_t leaf = (uint32_t)cpu->s.gpr[CPU_RAX];
+	uint32_t r[4] = { 0, 0, 0, 0 };   /* EAX EBX ECX EDX */
+	char brand[48] = SOFT_CPUID_BRAND;
+	switch (leaf) {
+	case 0:
+		r[0] = 1;
+		r[1] = str4(SOFT_CPUID_VENDOR);
+		r[3] = str4(SOFT_CPUID_VENDOR + 4);
+		r[2] = str4(SOFT_CPUID_VENDOR + 8);
+		break;
+	case 1:
+		r[0] = SOFT_CPUID_VERSION;
+		r[2] = SOFT_CPUID_HYPERVISOR;
+		r[3] = SOFT_CPUID_FEATURES;
+		break;
+	case 0x40000000:
+		r[0] = 0x40000000;
+		r[1] = str4(SOFT_CPUID_SIGNATURE);
+		r[2] = str4(SOFT_CPUID_SIGNATURE + 4);
+		r[3] = str4(SOFT_CPUID_SIGNATURE + 8);
+		break;
+	case 0x80000000:
+		r[0] = 0x80000004;
+		break;
+	case 0x80000002: case 0x80000003: case 0x80000004:
+		memcpy(r, brand + 16 * (leaf - 0x80000002), 16);
+		break;
+	default:
+		break;   /* unknown leaves read as zeros */
+	}
+	for (int i = 0; i < 4; i++)
+		cpu->s.gpr[i == 0 ? CPU_RAX : i == 1 ? CPU_RBX : i == 2 ? CPU_RCX : CPU_RDX] = r[i];
+	return 0;
+}
+
+static uint32_t h_rdtsc(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	uint64_t tsc = soft_cpu_retired_now(cpu);
+	cpu->s.gpr[CPU_RAX] = (uint32_t)tsc;
+	cpu->s.gpr[CPU_RDX] = (uint32_t)(tsc >> 32);
+	return 0;
+}
+
+static uint32_t h_rdmsr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	uint64_t v;
+	switch ((uint32_t)cpu->s.gpr[CPU_RCX]) {
+	case MSR_TSC: v = soft_cpu_retired_now(cpu); break;
+	case MSR_APIC_BASE: v = cpu->s.apic_base; break;
+	default: soft_raise(cpu, EXC_GP, true, 0);
+	}
+	cpu->s.gpr[CPU_RAX] = (uint32_t)v;
+	cpu->s.gpr[CPU_RDX] = (uint32_t)(v >> 32);
+	return 0;
+}
+
+static uint32_t h_wrmsr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	uint64_t v = (uint32_t)cpu->s.gpr[CPU_RAX] | cpu->s.gpr[CPU_RDX] << 32;
+	switch ((uint32_t)cpu->s.gpr[CPU_RCX]) {
+	case MSR_TSC: break;   /* the TSC counts retired instructions; not writable */
+	case MSR_APIC_BASE: cpu->s.apic_base = v; break;
+	default: soft_raise(cpu, EXC_GP, true, 0);
+	}
+	return 0;
+}
+
+/* ---- control and descriptor-table registers ---- */
+
+static uint32_t h_read_cr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a; (void)b; (void)c;
+	switch (imm) {
+	case 0: return (uint32_t)cpu->s.cr0;
+	case 2: return (uint32_t)cpu->s.cr2;
+	case 3: return (uint32_t)cpu->s.cr3;
+	case 4: return (uint32_t)cpu->s.cr4;
+	case 16: case 17: case 18: case 19: return (uint32_t)cpu->s.dr[imm - 16];
+	case 20: case 22: return (uint32_t)cpu->s.dr[6];
+	case 21: case 23: return (uint32_t)cpu->s.dr[7];
+	default: soft_raise(cpu, EXC_UD, false, 0);
+	}
+}
+
+static uint32_t h_write_cr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b; (void)c;
+	switch (imm) {
+	case 0:
+		if ((a & CR0_PG) && !(a & CR0_PE))
+			soft_raise(cpu, EXC_GP, true, 0);
+		if ((a & (1u << 29)) && !(a & (1u << 30)))   /* NW without CD */
+			soft_raise(cpu, EXC_GP, true, 0);
+		if (a & CR0_PG) {
+			/* The page walker is the next issue's. */
+			struct machine *m = cpu->m;
+			pthread_mutex_lock(&m->lock);
+			if (m->run_error.code == 0)
+				error_set(&m->run_error, -95, "soft: the guest enabled paging (CR0.PG), "
+					  "which the soft engine does not implement yet");
+			pthread_mutex_unlock(&m->lock);
+			machine_stop(m, MACHINE_ERROR);
+		}
+		cpu->s.cr0 = a | CR0_ET;
+		break;
+	case 2: cpu->s.cr2 = a; break;
+	case 3: cpu->s.cr3 = a; break;
+	case 4:
+		if (a & ~0x7ffu)
+			soft_raise(cpu, EXC_GP, true, 0);
+		cpu->s.cr4 = a;
+		break;
+	case 16: case 17: case 18: case 19: cpu->s.dr[imm - 16] = a; break;
+	case 20: case 22: cpu->s.dr[6] = a; break;
+	case 21: case 23: cpu->s.dr[7] = a; break;
+	default: soft_raise(cpu, EXC_UD, false, 0);
+	}
+	mmu_flush(&cpu->mmu);
+	return 0;
+}
+
+static uint32_t h_lmsw(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)b; (void)c;
+	/* MP, EM, TS from the operand; PE can be set, not cleared. */
+	cpu->s.cr0 = (cpu->s.cr0 & ~0xeull) | (a & 0xe) | (cpu->s.cr0 & CR0_PE) | (a & 1);
+	return 0;
+}
+
+static uint32_t h_clts(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	cpu->s.cr0 &= ~(1ull << 3);
+	return 0;
+}
+
+static uint32_t h_dtable(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b; (void)c;
+	unsigned which = imm & 0xff, size = imm >> 8;
+	struct cpu_dtable *t = (which & 1) ? &cpu->s.idt : &cpu->s.gdt;
+	if (which < 2) {
+		uint16_t limit = (uint16_t)mmu_load16(&cpu->mmu, a);
+		uint32_t base = mmu_load32(&cpu->mmu, a + 2);
+		if (size == 2)
+			base &= 0xffffff;
+		t->limit = limit;
+		t->base = base;
+	} else {
+		mmu_probe_write(&cpu->mmu, a, 6);
+		mmu_store16(&cpu->mmu, a, t->limit);
+		mmu_store32(&cpu->mmu, a + 2, (uint32_t)t->base);
+	}
+	return 0;
+}
+
+static uint32_t h_fpu(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)a; (void)b; (void)c;
+	uint64_t cr0 = cpu->s.cr0;
+	bool ts = cr0 & (1u << 3), em = cr0 & (1u << 2), mp = cr0 & CR0_MP;
+	if (imm == 1) {          /* WAIT/FWAIT */
+		if (ts && mp)
+			soft_raise(cpu, EXC_NM, false, 0);
+		return 0;
+	}
+	/* No x87: #NM where CR0 asks for it, else #UD. */
+	soft_raise(cpu, em || ts ? EXC_NM : EXC_UD, false, 0);
+}
+
+const struct jit_helper_info jit_helpers[JIT_NR_HELPERS] = {
+#define JIT_HELPER_ENTRY(name, fn, props, text) [JIT_HELPER_##name] = { fn, #name, props },
+	JIT_HELPERS(JIT_HELPER_ENTRY)
+#undef JIT_HELPER_ENTRY
+};

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* mmu.h — the soft engine's memory access path: every guest memory access
+ * of the IR, the helpers and exception delivery goes through here.
+ *
+ * A software TLB maps a linear page to a host pointer, one table per access
+ * kind (read, write, execute). The fast path below is a tag compare and a
+ * host load or store; everything else goes to the slow path in mmu/tlb.c:
+ * TLB misses, accesses that cross a page, MMIO, memory outside RAM/ROM
+ * (reads give all ones, writes are dropped) and stores to pages holding
+ * translated code (which the code cache must see: self-modifying code).
+ *
+ * Without paging (this issue) linear == physical. The page walker of the
+ * next issue fills the same entries; faults will then be raised from the
+ * slow path (mmu_* functions may longjmp through soft_raise), never from
+ * the fast path. Segmentation (bases, limits) is the caller's business:
+ * addresses here are linear. */
+#ifndef MORPHEUS_MMU_H
+#define MORPHEUS_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MMU_PAGE_SIZE 4096u
+#define MMU_PAGE_MASK 0xfffff000u
+#define MMU_TLB_ENTRIES 256u          /* per access kind, direct-mapped */
+#define MMU_TLB_EMPTY 1u              /* a tag no page-aligned address has */
+
+enum mmu_access { MMU_READ, MMU_WRITE, MMU_EXEC, MMU_NR_ACCESS };
+
+struct tlb_entry {
+	uint32_t tag;        /* linear page address, or MMU_TLB_EMPTY */
+	uint64_t phys;       /* physical page address */
+	uintptr_t addend;    /* host address = linear address + addend */
+};
+
+struct machine;
+struct jit_cache;
+struct soft_cpu;
+
+struct mmu {
+	struct tlb_entry tlb[MMU_NR_ACCESS][MMU_TLB_ENTRIES];
+	struct machine *m;
+	struct jit_cache *cache;     /* pages holding translated code */
+	struct soft_cpu *cpu;        /* for raising faults (next issue) */
+	bool code_written;           /* a store invalidated translated code */
+	uint64_t slow_accesses;      /* statistics */
+};
+
+void mmu_init(struct mmu *mmu, struct machine *m, struct jit_cache *cache, struct soft_cpu *cpu);
+/* Drops every TLB entry (CR0/CR3/CR4 writes, INVLPG, set_state). */
+void mmu_flush(struct mmu *mmu);
+/* Drops the write entries that map physical page `phys_page`: the code
+ * cache calls this when the page starts holding translated code. */
+void mmu_protect_code_page(struct mmu *mmu, uint64_t phys_page);
+
+/* Slow paths (size 1, 2 or 4; any alignment). */
+uint32_t mmu_load_slow(struct mmu *mmu, uint32_t lin, unsigned size);
+void mmu_store_slow(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value);
+
+/* Code fetch for the translator: copies up to `len` bytes of code at
+ * linear `lin` to buf and returns how many could be fetched (fewer when a
+ * page cannot be executed: never in this issue, where code outside RAM/ROM
+ * reads as 0xff). *phys gets the physical address of lin and *host a host
+ * pointer to it when it is RAM or ROM (else NULL: not tracked for SMC). */
+unsigned mmu_fetch_code(struct mmu *mmu, uint32_t lin, uint8_t *buf, unsigned len,
+			uint64_t *phys, const uint8_t **host);
+/* The physical address of linear `lin` for execution (the code cache key). */
+uint64_t mmu_translate_exec(struct mmu *mmu, uint32_t lin);
+/* Checks that [lin, lin+len) can be written, before an instruction writes
+ * any of it (PUSHA, ENTER, far CALL): raises the fault if not. Never
+ * faults in this issue. */
+void mmu_probe_write(struct mmu *mmu, uint32_t lin, unsigned len);
+
+static inline const struct tlb_entry *mmu_entry(const struct mmu *mmu, enum mmu_access kind,
+						uint32_t lin)
+{
+	return &mmu->tlb[kind][(lin >> 12) % MMU_TLB_ENTRIES];
+}
+
+/* True when [lin, lin+size) is in one page mapped by entry e. */
+static inline bool mmu_hit(const struct tlb_entry *e, uint32_t lin, unsigned size)
+{
+	return e->tag == (lin & MMU_PAGE_MASK) && (lin & ~MMU_PAGE_MASK) <= MMU_PAGE_SIZE - size;
+}
+
+static inline uint32_t mmu_load8(struct mmu *mmu, uint32_t lin)
+{
+	const struct tlb_entry *e = mmu_entry(mmu, MMU_READ, lin);
+	if (__builtin_expect(e->tag == (lin & MMU_PAGE_MASK), 1))
+		return *(const uint8_t *)(lin + e->addend);
+	return mmu_load_slow(mmu, lin, 1);
+}
+
+static inline uint32_t mmu_load16(struct mmu *mmu, uint32_t lin)
+{
+	const struct tlb_entry *e = mmu_entry(mmu, MMU_READ, lin);
+	if (__builtin_expect(mmu_hit(e, lin, 2), 1)) {
+		uint16_t v;
+		memcpy(&v, (const void *)(lin + e->addend), 2);
+		return v;
+	}
+	return mmu_load_slow(mmu, lin, 2);
+}
+
+static inline uint32_t mmu_load32(struct mmu *mmu, uint32_t lin)
+{
+	const struct tlb_entry *e = mmu_entry(mmu, MMU_READ, lin);
+	if (__builtin_expect(mmu_hit(e, lin, 4), 1)) {
+		uint32_t v;
+		memcpy(&v, (const void *)(lin + e->addend), 4);
+		return v;
+	}
+	return mmu_load_slow(mmu, lin, 4);
+}
+
+static inline void mmu_store8(struct mmu *mmu, uint32_t lin, uint32_t value)
+{
+	const struct tlb_entry *e = mmu_entry(mmu, MMU_WRITE, lin);
+	if (__builtin_expect(e->tag == (lin & MMU_PAGE_MASK), 1))
+		*(uint8_t *)(lin + e->addend) = (uint8_t)value;
+	else
+		mmu_store_slow(mmu, lin, 1, value);
+}
+
+static inline void mmu_store16(struct mmu *mmu, uint32_t lin, uint32_t value)
+{
+	const struct tlb_entry *e = mmu_entry(mmu, MMU_WRITE, lin);
+	if (__builtin_expect(mmu_hit(e, lin, 2), 1)) {
+		uint16_t v = (uint16_t)value;
+		memcpy((void *)(lin + e->addend), &v, 2);
+	} else {
+		mmu_store_slow(mmu, lin, 2, value);
+	}
+}
+
+static inline void mmu_store32(struct mmu *mmu, uint32_t lin, uint32_t value)
+{
+	const struct tlb_entry *e = mmu_entry(mmu, MMU_WRITE, lin);
+	if (__builtin_expect(mmu_hit(e, lin, 4), 1))
+		memcpy((void *)(lin + e->addend), &value, 4);
+	else
+		mmu_store_slow(mmu, lin, 4, value);
+}
+
+/* Any size (1, 2, 4), for helpers. */
+static inline uint32_t mmu_load(struct mmu *mmu, uint32_t lin, unsigned size)
+{
+	return size == 1 ? mmu_load8(mmu, lin) : size == 2 ? mmu_load16(mmu, lin) : mmu_load32(mmu, lin);
+}
+
+static inline void mmu_store(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value)
+{
+	if (size == 1)
+		mmu_store8(mmu, lin, value);
+	else if (size == 2)
+		mmu_store16(mmu, lin, value);
+	else
+		mmu_store32(mmu, lin, value);
+}
+
+#endif

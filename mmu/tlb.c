@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* tlb.c — the slow half of the soft MMU (mmu/mmu.h): TLB fills, MMIO,
+ * memory outside RAM/ROM, page-crossing accesses, stores to pages holding
+ * translated code, and code fetch for the translator.
+ *
+ * Paging does not exist yet: linear == physical, and nothing faults. A
+ * write entry is never filled for a ROM page or a page holding translated
+ * code, so such stores always come here. It never touches host memory
+ * outside the RAM/ROM regions of the machine's memory map. */
+#include "mmu/mmu.h"
+
+#include "hw/machine.h"
+#include "jit/cache.h"
+
+void mmu_init(struct mmu *mmu, struct machine *m, struct jit_cache *cache, struct soft_cpu *cpu)
+{
+	memset(mmu, 0, sizeof(*mmu));
+	mmu->m = m;
+	mmu->cache = cache;
+	mmu->cpu = cpu;
+	mmu_flush(mmu);
+}
+
+void mmu_flush(struct mmu *mmu)
+{
+	for (int k = 0; k < MMU_NR_ACCESS; k++)
+		for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++)
+			mmu->tlb[k][i].tag = MMU_TLB_EMPTY;
+}
+
+void mmu_protect_code_page(struct mmu *mmu, uint64_t phys_page)
+{
+	for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++) {
+		struct tlb_entry *e = &mmu->tlb[MMU_WRITE][i];
+		if (e->tag != MMU_TLB_EMPTY && e->phys == phys_page)
+			e->tag = MMU_TLB_EMPTY;
+	}
+}
+
+/* Linear to physical. The page walker of the next issue goes here. */
+static uint64_t mmu_translate(struct mmu *mmu, uint32_t lin, enum mmu_access kind)
+{
+	(void)mmu;
+	(void)kind;
+	return lin;
+}
+
+/* The RAM or ROM region holding physical page `page`, or NULL. */
+static const struct mem_region *mmu_host_region(struct mmu *mmu, uint64_t page)
+{
+	const struct mem_region *r = memmap_find(&mmu->m->mem, page);
+	if (!r || r->kind == MEM_MMIO || MMU_PAGE_SIZE > r->size - (page - r->base))
+		return NULL;
+	return r;
+}
+
+/* Fills the entry of `kind` for the page of lin when it is plain memory. */
+static void mmu_fill(struct mmu *mmu, uint32_t lin, uint64_t phys, enum mmu_access kind)
+{
+	uint64_t page = phys & ~(uint64_t)(MMU_PAGE_SIZE - 1);
+	const struct mem_region *r = mmu_host_region(mmu, page);
+	if (!r)
+		return;
+	if (kind == MMU_WRITE &&
+	    (r->kind != MEM_RAM || jit_cache_page_has_code(mmu->cache, page)))
+		return;
+	uint8_t *host = r->host + (page - r->base);
+	struct tlb_entry *e = &mmu->tlb[kind][(lin >> 12) % MMU_TLB_ENTRIES];
+	e->tag = lin & MMU_PAGE_MASK;
+	e->phys = page;
+	e->addend = (uintptr_t)host - (uintptr_t)(lin & MMU_PAGE_MASK);
+}
+
+/* One access that does not cross a page. */
+static uint32_t mmu_load_page(struct mmu *mmu, uint32_t lin, unsigned size)
+{
+	uint64_t phys = mmu_translate(mmu, lin, MMU_READ);
+	const struct mem_region *r = memmap_find(&mmu->m->mem, phys);
+	if (r && r->kind != MEM_MMIO) {
+		uint32_t v = 0;
+		if (size > r->size - (phys - r->base))
+			return 0xffffffffu >> (32 - 8 * size);
+		memcpy(&v, r->host + (phys - r->base), size);
+		mmu_fill(mmu, lin, phys, MMU_READ);
+		return v;
+	}
+	if (r)
+		return (uint32_t)machine_mmio_read(mmu->m, phys, (int)size);
+	return 0xffffffffu >> (32 - 8 * size);
+}
+
+static void mmu_store_page(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value)
+{
+	uint64_t phys = mmu_translate(mmu, lin, MMU_WRITE);
+	const struct mem_region *r = memmap_find(&mmu->m->mem, phys);
+	if (!r || r->kind == MEM_ROM)
+		return;
+	if (r->kind == MEM_MMIO) {
+		machine_mmio_write(mmu->m, phys, (int)size, value);
+		return;
+	}
+	if (size > r->size - (phys - r->base))
+		return;
+	memcpy(r->host + (phys - r->base), &value, size);
+	uint64_t page = phys & ~(uint64_t)(MMU_PAGE_SIZE - 1);
+	if (jit_cache_page_has_code(mmu->cache, page)) {
+		if (jit_cache_write(mmu->cache, phys, size))
+			mmu->code_written = true;
+		if (!jit_cache_page_has_code(mmu->cache, page))
+			mmu_fill(mmu, lin, phys, MMU_WRITE);
+	} else {
+		mmu_fill(mmu, lin, phys, MMU_WRITE);
+	}
+}
+
+static bool mmu_crosses(uint32_t lin, unsigned size)
+{
+	return (lin & ~MMU_PAGE_MASK) > MMU_PAGE_SIZE - size;
+}
+
+uint32_t mmu_load_slow(struct mmu *mmu, uint32_t lin, unsigned size)
+{
+	mmu->slow_accesses++;
+	if (!mmu_crosses(lin, size))
+		return mmu_load_page(mmu, lin, size);
+	uint32_t v = 0;
+	for (unsigned i = 0; i < size; i++)
+		v |= mmu_load_page(mmu, lin + i, 1) << (8 * i);
+	return v;
+}
+
+void mmu_store_slow(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value)
+{
+	mmu->slow_accesses++;
+	if (!mmu_crosses(lin, size)) {
+		mmu_store_page(mmu, lin, size, value);
+		return;
+	}
+	/* Both pages are translated (and would fault) before any byte is
+	 * written. */
+	mmu_probe_write(mmu, lin, size);
+	for (unsigned i = 0; i < size; i++)
+		mmu_store_page(mmu, lin + i, 1, value >> (8 * i));
+}
+
+void mmu_probe_write(struct mmu *mmu, uint32_t lin, unsigned len)
+{
+	if (len == 0)
+		return;
+	mmu_translate(mmu, lin, MMU_WRITE);
+	if ((lin & MMU_PAGE_MASK) != ((lin + len - 1) & MMU_PAGE_MASK))
+		mmu_translate(mmu, lin + len - 1, MMU_WRITE);
+}
+
+uint64_t mmu_translate_exec(struct mmu *mmu, uint32_t lin)
+{
+	return mmu_translate(mmu, lin, MMU_EXEC);
+}
+
+unsigned mmu_fetch_code(struct mmu *mmu, uint32_t lin, uint8_t *buf, unsigned len,
+			uint64_t *phys, const uint8_t **host)
+{
+	*phys = mmu_translate(mmu, lin, MMU_EXEC);
+	*host = NULL;
+	unsigned done = 0;
+	while (done < len) {
+		uint32_t at = lin + done;
+		unsigned chunk = MMU_PAGE_SIZE - (at & ~MMU_PAGE_MASK);
+		if (chunk > len - done)
+			chunk = len - done;
+		const struct tlb_entry *e = mmu_entry(mmu, MMU_EXEC, at);
+		if (e->tag != (at & MMU_PAGE_MASK)) {
+			uint64_t p = mmu_translate(mmu, at, MMU_EXEC);
+			mmu_fill(mmu, at, p, MMU_EXEC);
+		}
+		if (e->tag == (at & MMU_PAGE_MASK)) {
+			const uint8_t *src = (const uint8_t *)(at + e->addend);
+			if (done == 0)
+				*host = src;
+			memcpy(buf + done, src, chunk);
+		} else {
+			memset(buf + done, 0xff, chunk);   /* MMIO or nothing */
+		}
+		done += chunk;
+	}
+	return done;
+}

@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test_soft.c — the soft engine on small guest code snippets: a machine
+ * with RAM and the debug-exit port, code bytes written to RAM, a state set,
+ * a run until HLT (machine_config.stop_on_hlt), registers and memory
+ * compared. Covers the translator and interpreter (ALU, stack, calls,
+ * loops, retired-instruction counts), REP string ops across the helper's
+ * chunk, self-modifying code (a store into the running block, and into a
+ * block run before), exceptions through the real-mode IVT with the
+ * faulting EIP, INT/IRET, triple faults, the dead-flags pass, the code
+ * cache's flush, HLT costing no host CPU, traces, and random code (no
+ * crash, always stoppable). The ALU semantics themselves are test_alu's;
+ * the 80286 vectors are test_singlestep's. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/unit/check_helpers.h"
+#include "cpu/flags.h"
+#include "cpu/soft.h"
+#include "cpu/soft_cpu.h"
+#include "hw/debugexit.h"
+#include "hw/machine.h"
+#include "jit/cache.h"
+#include "jit/ir.h"
+#include "jit/translate.h"
+
+#define RAM (4u << 20)
+#define CODE16 0x1000u      /* real-mode code: CS = 0, IP = CODE16 */
+#define CODE32 0x10000u     /* flat protected-mode code */
+#define HANDLER 0x2000u     /* real-mode interrupt handlers */
+
+struct run {
+	struct machine m;
+	struct cpu_state before, after;
+	uint64_t retired;
+	int event;
+};
+
+static void run_init(struct run *r, unsigned trace, FILE *trace_out)
+{
+	struct machine_config cfg = { .ram_size = RAM, .smp = 1, .stop_on_hlt = true, .trace = trace };
+	struct error err = { 0 };
+	ck_assert_msg(machine_create(&r->m, &cfg, &err) == 0, "machine_create: %s", err.msg);
+	ck_assert(debugexit_create(&r->m, 0xf4, &err) == 0);
+	if (trace_out)
+		r->m.trace_out = trace_out;
+}
+
+static void run_real(struct run *r, const uint8_t *code, size_t len)
+{
+	run_init(r, 0, NULL);
+	memcpy(r->m.ram + CODE16, code, len);
+	cpu_state_set_real(&r->before, 0, CODE16, 0x8000);
+}
+
+static void run_flat(struct run *r, const uint8_t *code, size_t len)
+{
+	run_init(r, 0, NULL);
+	memcpy(r->m.ram + CODE32, code, len);
+	cpu_state_set_flat32(&r->before, CODE32);
+	r->before.gpr[CPU_RSP] = 0x80000;
+}
+
+static uint64_t stats_retired(struct machine *m)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	m->engine->print_stats(m, f);
+	fclose(f);
+	const char *p = strstr(text, "retired instructions");
+	uint64_t n = 0;
+	ck_assert(p && sscanf(p + strlen("retired instructions"), "%lu", &n) == 1);
+	free(text);
+	return n;
+}
+
+/* Creates the engine with r->before, runs to the end, keeps the state. */
+static void run_go(struct run *r)
+{
+	struct error err = { 0 };
+	struct machine *m = &r->m;
+	m->boot_state = r->before;
+	m->boot_state_set = 1;
+	m->engine = &soft_engine_ops;
+	m->engine_name = "soft";
+	ck_assert_msg(soft_engine_ops.create(m, &err) == 0, "create: %s", err.msg);
+	ck_assert(soft_engine_ops.run(m, &err) == 0);
+	ck_assert(soft_engine_ops.get_state(m, 0, &r->after, &err) == 0);
+	r->retired = stats_retired(m);
+	r->event = m->event;
+}
+
+static void run_done(struct run *r)
+{
+	soft_engine_ops.destroy(&r->m);
+	r->m.engine = NULL;
+	machine_destroy(&r->m);
+}
+
+static uint32_t reg(const struct run *r, int i)
+{
+	return (uint32_t)r->after.gpr[i];
+}
+
+START_TEST(test_real_alu)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x05, 0x00,       /* mov ax, 5 */
+		0xbb, 0x07, 0x00,       /* mov bx, 7 */
+		0x01, 0xd8,             /* add ax, bx */
+		0xb9, 0xff, 0xff,       /* mov cx, 0xffff */
+		0x41,                   /* inc cx: ZF = 1, CF kept (0) */
+		0xb2, 0x80,             /* mov dl, 0x80 */
+		0xd0, 0xe2,             /* shl dl, 1: CF = 1 */
+		0xf5,                   /* cmc: CF = 0 */
+		0xb6, 0x03,             /* mov dh, 3 */
+		0xf4,                   /* hlt */
+	};
+	struct run r;
+	run_real(&r, code, sizeof(code));
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_POWEROFF);
+	ck_assert_uint_eq(reg(&r, CPU_RAX) & 0xffff, 12);
+	ck_assert_uint_eq(reg(&r, CPU_RCX) & 0xffff, 0);
+	ck_assert_uint_eq(reg(&r, CPU_RDX) & 0xffff, 0x0300);
+	ck_assert(r.after.rflags & FLAG_ZF);
+	ck_assert(!(r.after.rflags & FLAG_CF));
+	ck_assert_uint_eq(r.after.rip, CODE16 + sizeof(code));
+	ck_assert_uint_eq(r.retired, 10);
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_flat_loop)
+{
+	static const uint8_t code[] = {
+		0xb9, 0x64, 0x00, 0x00, 0x00,   /* mov ecx, 100 */
+		0x31, 0xc0,                     /* xor eax, eax */
+		0x01, 0xc8,                     /* l: add eax, ecx */
+		0x49,                           /* dec ecx */
+		0x75, 0xfb,                     /* jnz l */
+		0xf4,                           /* hlt */
+	};
+	struct run r;
+	run_flat(&r, code, sizeof(code));
+	run_go(&r);
+	ck_assert_uint_eq(reg(&r, CPU_RAX), 5050);
+	ck_assert_uint_eq(reg(&r, CPU_RCX), 0);
+	ck_assert_uint_eq(r.retired, 2 + 100 * 3 + 1);
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_real_stack_call)
+{
+	static const uint8_t code[] = {
+		0xbc, 0x00, 0x80,       /* 0: mov sp, 0x8000 */
+		0xb8, 0x34, 0x12,       /* 3: mov ax, 0x1234 */
+		0x50,                   /* 6: push ax */
+		0xe8, 0x03, 0x00,       /* 7: call 13 */
+		0x5b,                   /* 10: pop bx */
+		0xf4,                   /* 11: hlt */
+		0x90,                   /* 12 */
+		0xb9, 0x78, 0x56,       /* 13: mov cx, 0x5678 */
+		0xc3,                   /* 16: ret */
+	};
+	struct run r;
+	run_real(&r, code, sizeof(code));
+	run_go(&r);
+	ck_assert_uint_eq(reg(&r, CPU_RBX) & 0xffff, 0x1234);
+	ck_assert_uint_eq(reg(&r, CPU_RCX) & 0xffff, 0x5678);
+	ck_assert_uint_eq(reg(&r, CPU_RSP) & 0xffff, 0x8000);
+	ck_assert_uint_eq(r.m.ram[0x7ffe], 0x34);   /* the pushed word stays */
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_rep_movsb_chunks)
+{
+	static const uint8_t code[] = {
+		0xbe, 0x00, 0x00, 0x20, 0x00,   /* mov esi, 0x200000 */
+		0xbf, 0x00, 0x00, 0x30, 0x00,   /* mov edi, 0x300000 */
+		0xb9, 0x10, 0x27, 0x00, 0x00,   /* mov ecx, 10000 */
+		0xfc,                           /* cld */
+		0xf3, 0xa4,                     /* rep movsb */
+		0xf4,
+	};
+	struct run r;
+	run_flat(&r, code, sizeof(code));
+	for (unsigned i = 0; i < 10000; i++)
+		r.m.ram[0x200000 + i] = (uint8_t)(i * 7 + 3);
+	run_go(&r);
+	ck_assert_int_eq(memcmp(r.m.ram + 0x200000, r.m.ram + 0x300000, 10000), 0);
+	ck_assert_uint_eq(r.m.ram[0x300000 + 10000], 0);
+	ck_assert_uint_eq(reg(&r, CPU_RCX), 0);
+	ck_assert_uint_eq(reg(&r, CPU_RSI), 0x200000 + 10000);
+	ck_assert_uint_eq(reg(&r, CPU_RDI), 0x300000 + 10000);
+	ck_assert_uint_eq(r.retired, 3 + 1 + 1 + 1);   /* REP counts once */
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_repe_cmpsb_and_zero_count)
+{
+	static const uint8_t code[] = {
+		0xbe, 0x00, 0x00, 0x20, 0x00,   /* mov esi, 0x200000 */
+		0xbf, 0x00, 0x00, 0x30, 0x00,   /* mov edi, 0x300000 */
+		0xb9, 0x10, 0x27, 0x00, 0x00,   /* mov ecx, 10000 */
+		0xf3, 0xa6,                     /* repe cmpsb */
+		0x89, 0xca,                     /* mov edx, ecx */
+		0xb9, 0x00, 0x00, 0x00, 0x00,   /* mov ecx, 0 */
+		0xb8, 0x55, 0x55, 0x55, 0x55,   /* mov eax, 0x55555555 */
+		0xf3, 0xab,                     /* rep stosd with ECX = 0: nothing */
+		0xf4,
+	};
+	struct run r;
+	run_flat(&r, code, sizeof(code));
+	memset(r.m.ram + 0x200000, 0xab, 10000);
+	memset(r.m.ram + 0x300000, 0xab, 10000);
+	r.m.ram[0x300000 + 5000] = 0xac;
+	run_go(&r);
+	ck_assert_uint_eq(reg(&r, CPU_RDX), 10000 - 5001);
+	ck_assert_uint_eq(reg(&r, CPU_RSI), 0x200000 + 5001);
+	ck_assert(!(r.after.rflags & FLAG_ZF));
+	ck_assert(r.after.rflags & FLAG_CF);            /* 0xab < 0xac */
+	ck_assert_uint_eq(reg(&r, CPU_RDI), 0x300000 + 5001);
+	ck_assert_uint_eq(r.m.ram[0x300000 + 5001], 0xab);   /* STOSD wrote nothing */
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_smc_same_block)
+{
+	/* A store into the next instruction of the running block. */
+	static const uint8_t code[] = {
+		0xc6, 0x05, 0x08, 0x00, 0x01, 0x00, 0x2a,   /* mov byte [0x10008], 42 */
+		0xb0, 0x00,                                 /* 0x10007: mov al, 0 */
+		0xf4,
+	};
+	struct run r;
+	run_flat(&r, code, sizeof(code));
+	run_go(&r);
+	ck_assert_uint_eq(reg(&r, CPU_RAX) & 0xff, 42);
+	ck_assert_uint_eq(r.retired, 3);
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_smc_other_block)
+{
+	/* A loop calls f, then increments f's immediate: al = 0 + 1 + 2. */
+	static const uint8_t code[] = {
+		0xb9, 0x03, 0x00, 0x00, 0x00,               /* 0x10000: mov ecx, 3 */
+		0xe8, 0x0a, 0x00, 0x00, 0x00,               /* 0x10005: call f (0x10014) */
+		0xfe, 0x05, 0x15, 0x00, 0x01, 0x00,         /* 0x1000a: inc byte [0x10015] */
+		0x49,                                       /* 0x10010: dec ecx */
+		0x75, 0xf2,                                 /* 0x10011: jnz 0x10005 */
+		0xf4,                                       /* 0x10013: hlt */
+		0x04, 0x00,                                 /* 0x10014: f: add al, imm8 */
+		0xc3,                                       /* ret */
+	};
+	struct run r;
+	run_flat(&r, code, sizeof(code));
+	run_go(&r);
+	ck_assert_uint_eq(reg(&r, CPU_RAX) & 0xff, 3);
+	ck_assert_uint_eq(r.m.ram[0x10015], 3);
+	run_done(&r);
+}
+END_TEST
+
+static void set_ivt(struct run *r, int vector, uint16_t cs, uint16_t ip)
+{
+	r->m.ram[vector * 4] = (uint8_t)ip;
+	r->m.ram[vector * 4 + 1] = (uint8_t)(ip >> 8);
+	r->m.ram[vector * 4 + 2] = (uint8_t)cs;
+	r->m.ram[vector * 4 + 3] = (uint8_t)(cs >> 8);
+}
+
+static uint16_t ram16(const struct run *r, uint32_t a)
+{
+	return (uint16_t)(r->m.ram[a] | r->m.ram[a + 1] << 8);
+}
+
+START_TEST(test_real_divide_error)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x0a, 0x00,       /* mov ax, 10 */
+		0x83, 0xc6, 0x01,       /* add si, 1: flags the fault must keep */
+		0xb3, 0x00,             /* mov bl, 0 */
+		0xf6, 0xf3,             /* 0x1008: div bl -> #DE */
+		0xf4,
+	};
+	static const uint8_t handler[] = { 0xba, 0xef, 0xbe, 0xf4 };   /* mov dx, 0xbeef; hlt */
+	struct run r;
+	run_real(&r, code, sizeof(code));
+	memcpy(r.m.ram + HANDLER, handler, sizeof(handler));
+	set_ivt(&r, EXC_DE, 0, HANDLER);
+	r.before.gpr[CPU_RSI] = 0xffff;   /* add si, 1: ZF = CF = 1 */
+	run_go(&r);
+	ck_assert_uint_eq(reg(&r, CPU_RDX) & 0xffff, 0xbeef);
+	ck_assert_uint_eq(reg(&r, CPU_RSP) & 0xffff, 0x8000 - 6);
+	ck_assert_uint_eq(ram16(&r, 0x7ffa), CODE16 + 8);        /* IP of the DIV */
+	ck_assert_uint_eq(ram16(&r, 0x7ffc), 0);                 /* CS */
+	uint16_t pushed_flags = ram16(&r, 0x7ffe);
+	ck_assert(pushed_flags & FLAG_ZF);
+	ck_assert(pushed_flags & FLAG_CF);
+	ck_assert_uint_eq(reg(&r, CPU_RAX) & 0xffff, 10);       /* untouched */
+	ck_assert_uint_eq(r.retired, 3 + 2);
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_real_ud_and_int_iret)
+{
+	static const uint8_t code[] = {
+		0xcd, 0x21,             /* int 0x21 */
+		0x89, 0xd9,             /* mov cx, bx */
+		0x0f, 0x0b,             /* 0x1004: ud2 */
+		0xf4,
+	};
+	static const uint8_t int21[] = { 0xbb, 0xaa, 0x55, 0xcf };   /* mov bx, 0x55aa; iret */
+	static const uint8_t ud[] = { 0xbf, 0x06, 0x00, 0xf4 };      /* mov di, 6; hlt */
+	struct run r;
+	run_real(&r, code, sizeof(code));
+	memcpy(r.m.ram + HANDLER, int21, sizeof(int21));
+	memcpy(r.m.ram + HANDLER + 0x10, ud, sizeof(ud));
+	set_ivt(&r, 0x21, 0, HANDLER);
+	set_ivt(&r, EXC_UD, 0, HANDLER + 0x10);
+	r.before.rflags |= RFLAGS_IF;
+	run_go(&r);
+	ck_assert_uint_eq(reg(&r, CPU_RCX) & 0xffff, 0x55aa);
+	ck_assert_uint_eq(reg(&r, CPU_RDI) & 0xffff, 6);
+	ck_assert_uint_eq(ram16(&r, 0x7ffa), CODE16 + 4);        /* IP of the UD2 */
+	ck_assert(ram16(&r, 0x7ffe) & RFLAGS_IF);               /* IRET restored IF */
+	ck_assert(!(r.after.rflags & RFLAGS_IF));               /* the #UD cleared it */
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_triple_fault)
+{
+	static const uint8_t code[] = { 0xcc, 0xf4 };   /* int3 with an empty IDT */
+	struct run r;
+	run_real(&r, code, sizeof(code));
+	r.before.idt.limit = 0;
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_RESET);
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_protected_idt)
+{
+	/* A 32-bit interrupt gate at CPL 0: INT 0x30 -> handler -> IRET. */
+	static const uint8_t code[] = {
+		0xcd, 0x30,                     /* int 0x30 */
+		0x89, 0xd9,                     /* mov ecx, ebx */
+		0xf4,
+	};
+	static const uint8_t handler[] = { 0xbb, 0x78, 0x56, 0x34, 0x12, 0xcf };   /* mov ebx, ..; iret */
+	struct run r;
+	run_flat(&r, code, sizeof(code));
+	/* GDT at 0x500 as the loaders write it: 0x10 code, 0x18 data. */
+	static const uint8_t gdt[] = {
+		0, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff, 0, 0, 0, 0x9b, 0xcf, 0,  0xff, 0xff, 0, 0, 0, 0x93, 0xcf, 0,
+	};
+	memcpy(r.m.ram + 0x500, gdt, sizeof(gdt));
+	r.before.gdt = (struct cpu_dtable){ 0x500, sizeof(gdt) - 1 };
+	r.before.idt = (struct cpu_dtable){ 0x1000, 0x7ff };
+	uint32_t h = 0x20000;
+	memcpy(r.m.ram + h, handler, sizeof(handler));
+	uint8_t *gate = r.m.ram + 0x1000 + 0x30 * 8;
+	gate[0] = (uint8_t)h; gate[1] = (uint8_t)(h >> 8); gate[2] = 0x10; gate[3] = 0;
+	gate[4] = 0; gate[5] = 0x8e; gate[6] = (uint8_t)(h >> 16); gate[7] = (uint8_t)(h >> 24);
+	run_go(&r);
+	ck_assert_uint_eq(reg(&r, CPU_RCX), 0x12345678);
+	ck_assert_uint_eq(reg(&r, CPU_RSP), 0x80000);
+	run_done(&r);
+}
+END_TEST
+
+START_TEST(test_smp_refused)
+{
+	struct machine m;
+	struct machine_config cfg = { .ram_size = RAM, .smp = 2 };
+	struct error err = { 0 };
+	ck_assert(machine_create(&m, &cfg, &err) == 0);
+	ck_assert(soft_engine_ops.create(&m, &err) < 0);
+	ck_assert_msg(strstr(err.msg, "one vCPU only for now (--smp 2)"), "%s", err.msg);
+	machine_destroy(&m);
+}
+END_TEST
+
+static void *run_thread(void *arg)
+{
+	struct machine *m = arg;
+	struct error err = { 0 };
+	m->engine->run(m, &err);
+	return NULL;
+}
+
+START_TEST(test_hlt_sleeps)
+{
+	static const uint8_t code[] = { 0xfa, 0xf4 };   /* cli; hlt */
+	struct machine m;
+	struct machine_config cfg = { .ram_size = RAM, .smp = 1 };
+	struct error err = { 0 };
+	ck_assert(machine_create(&m, &cfg, &err) == 0);
+	memcpy(m.ram + CODE16, code, sizeof(code));
+	cpu_state_set_real(&m.boot_state, 0, CODE16, 0x8000);
+	m.boot_state_set = 1;
+	m.engine = &soft_engine_ops;
+	ck_assert(soft_engine_ops.create(&m, &err) == 0);
+	pthread_t t;
+	ck_assert(pthread_create(&t, NULL, run_thread, &m) == 0);
+	usleep(300 * 1000);
+	clockid_t clock;
+	struct timespec used;
+	ck_assert(pthread_getcpuclockid(t, &clock) == 0);
+	ck_assert(clock_gettime(clock, &used) == 0);
+	machine_stop(&m, MACHINE_QUIT);
+	pthread_join(t, NULL);
+	double ms = used.tv_sec * 1e3 + used.tv_nsec / 1e6;
+	ck_assert_msg(ms < 50, "a halted guest used %.1f ms of CPU in 300 ms", ms);
+	soft_engine_ops.destroy(&m);
+	m.engine = NULL;
+	machine_destroy(&m);
+}
+END_TEST
+
+/* A soft_cpu outside the engine, for translator tests. */
+struct bare_cpu {
+	struct machine m;
+	struct soft_cpu cpu;
+	struct jit_cache *cache;
+	struct ir_builder ir;
+};
+
+static struct bare_cpu *bare_create(size_t cache_bytes)
+{
+	struct bare_cpu *b = calloc(1, sizeof(*b));
+	ck_assert(b);
+	test_machine_create(&b->m, RAM);
+	b->cache = jit_cache_create(cache_bytes);
+	ck_assert(b->cache);
+	b->cpu.m = &b->m;
+	b->cpu.cache = b->cache;
+	mmu_init(&b->cpu.mmu, &b->m, b->cache, &b->cpu);
+	cpu_state_set_flat32(&b->cpu.s, CODE32);
+	return b;
+}
+
+static void bare_destroy(struct bare_cpu *b)
+{
+	jit_cache_destroy(b->cache);
+	machine_destroy(&b->m);
+	free(b);
+}
+
+static int count_ops(const struct jit_block *blk, enum ir_opcode opc)
+{
+	int n = 0;
+	for (unsigned i = 0; i < blk->nr_ops; i++)
+		n += blk->ops[i].opc == opc;
+	return n;
+}
+
+START_TEST(test_dead_flags_removed)
+{
+	static const uint8_t code[] = {
+		0x01, 0xd8,             /* add eax, ebx */
+		0x01, 0xc8,             /* add eax, ecx: overwrites the flags */
+		0x29, 0xd0,             /* sub eax, edx: overwrites them again */
+		0x0f, 0x94, 0xc1,       /* sete cl: reads them */
+		0x31, 0xf6,             /* xor esi, esi */
+		0xf4,                   /* hlt: exits (flags live out) */
+	};
+	struct bare_cpu *b = bare_create(1u << 20);
+	memcpy(b->m.ram + CODE32, code, sizeof(code));
+	bool flushed;
+	struct jit_block *blk = jit_translate(&b->cpu, &b->ir, CODE32, &flushed);
+	ck_assert(blk);
+	ck_assert_uint_eq(blk->nr_insns, 6);
+	/* Only the SUB's (read by SETE) and the XOR's (live at the exit). */
+	ck_assert_int_eq(count_ops(blk, IR_FLAGS), 2);
+	ck_assert_int_eq(count_ops(blk, IR_EXIT_HLT), 1);
+	bare_destroy(b);
+}
+END_TEST
+
+START_TEST(test_block_ends_at_page)
+{
+	/* NOPs up to a page boundary: the block stops there. */
+	struct bare_cpu *b = bare_create(1u << 20);
+	memset(b->m.ram + CODE32, 0x90, 8192);
+	bool flushed;
+	struct jit_block *blk = jit_translate(&b->cpu, &b->ir, CODE32 + 4096 - 3, &flushed);
+	ck_assert(blk);
+	ck_assert_uint_eq(blk->nr_insns, 3);
+	ck_assert_uint_eq(blk->exit_eip[0], CODE32 + 4096);
+	blk = jit_translate(&b->cpu, &b->ir, CODE32, &flushed);
+	ck_assert_uint_eq(blk->nr_insns, JIT_MAX_INSNS);
+	bare_destroy(b);
+}
+END_TEST
+
+START_TEST(test_cache_flush_when_full)
+{
+	static const uint8_t code[] = { 0x40, 0xeb, 0xfd };   /* inc eax; jmp $-1 */
+	struct bare_cpu *b = bare_create(64u << 10);
+	bool flushed = false;
+	uint64_t generation = jit_cache_generation(b->cache);
+	int flushes = 0;
+	for (uint32_t i = 0; i < 512; i++) {
+		uint32_t eip = CODE32 + i * 16;
+		memcpy(b->m.ram + eip, code, sizeof(code));
+		struct jit_block *blk = jit_translate(&b->cpu, &b->ir, eip, &flushed);
+		ck_assert(blk);
+		ck_assert(jit_cache_lookup(b->cache, eip, 0, blk->mode) == blk);
+		flushes += flushed;
+	}
+	ck_assert_int_gt(flushes, 0);
+	ck_assert_uint_eq(jit_cache_generation(b->cache), generation + (uint64_t)flushes);
+	/* A store to a code byte invalidates; one to a data byte of the same
+	 * page does not. */
+	struct jit_block *blk = jit_cache_lookup(b->cache, CODE32 + 511 * 16, 0, soft_cpu_mode(&b->cpu));
+	ck_assert(blk && blk->valid);
+	ck_assert(!jit_cache_write(b->cache, CODE32 + 511 * 16 + 8, 4));
+	ck_assert(blk->valid);
+	ck_assert(jit_cache_write(b->cache, CODE32 + 511 * 16 + 2, 1));
+	ck_assert(!blk->valid);
+	ck_assert(jit_cache_lookup(b->cache, CODE32 + 511 * 16, 0, soft_cpu_mode(&b->cpu)) == NULL);
+	bare_destroy(b);
+}
+END_TEST
+
+START_TEST(test_traces)
+{
+	static const uint8_t code[] = {
+		0xb9, 0x03, 0x00, 0x00, 0x00,   /* mov ecx, 3 */
+		0x49,                           /* dec ecx */
+		0x75, 0xfd,                     /* jnz */
+		0xf4,
+	};
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	struct run r;
+	run_init(&r, TRACE_IN_ASM | TRACE_IR | TRACE_EXEC, out);
+	memcpy(r.m.ram + CODE32, code, sizeof(code));
+	cpu_state_set_flat32(&r.before, CODE32);
+	run_go(&r);
+	run_done(&r);
+	fclose(out);
+	ck_assert_msg(strstr(text, "[in_asm]") && strstr(text, "dec"), "%s", text);
+	ck_assert_msg(strstr(text, "[ir] block") && strstr(text, "BRANCH"), "%s", text);
+	ck_assert_msg(strstr(text, "[exec] block"), "%s", text);
+	free(text);
+}
+END_TEST
+
+/* Random code and state must never crash morpheus and must always stop. */
+struct watchdog {
+	struct machine *m;
+	unsigned ms;
+};
+
+static void *watchdog_thread(void *arg)
+{
+	struct watchdog *w = arg;
+	usleep(w->ms * 1000);
+	machine_stop(w->m, MACHINE_TIMEOUT);
+	return NULL;
+}
+
+START_TEST(test_random_code)
+{
+	unsigned seed = 12345;
+	for (int round = 0; round < 24; round++) {
+		struct run r;
+		run_init(&r, 0, NULL);
+		r.m.cfg.stop_on_hlt = false;
+		for (uint32_t i = 0; i < 0x30000; i++)
+			r.m.ram[i] = (uint8_t)rand_r(&seed);
+		if (round % 2)
+			cpu_state_set_real(&r.before, (uint16_t)rand_r(&seed), (uint16_t)rand_r(&seed), 0x8000);
+		else
+			cpu_state_set_flat32(&r.before, (uint32_t)rand_r(&seed) % 0x30000);
+		for (int g = 0; g < 8; g++)
+			r.before.gpr[g] = (uint32_t)rand_r(&seed) * 2654435761u;
+		struct watchdog w = { &r.m, 20 };
+		pthread_t t;
+		ck_assert(pthread_create(&t, NULL, watchdog_thread, &w) == 0);
+		run_go(&r);
+		pthread_join(t, NULL);
+		run_done(&r);
+	}
+}
+END_TEST
+
+static Suite *soft_suite(void)
+{
+	Suite *s = suite_create("soft");
+	TCase *tc = tcase_create("engine");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_real_alu);
+	tcase_add_test(tc, test_flat_loop);
+	tcase_add_test(tc, test_real_stack_call);
+	tcase_add_test(tc, test_rep_movsb_chunks);
+	tcase_add_test(tc, test_repe_cmpsb_and_zero_count);
+	tcase_add_test(tc, test_smc_same_block);
+	tcase_add_test(tc, test_smc_other_block);
+	tcase_add_test(tc, test_real_divide_error);
+	tcase_add_test(tc, test_real_ud_and_int_iret);
+	tcase_add_test(tc, test_triple_fault);
+	tcase_add_test(tc, test_protected_idt);
+	tcase_add_test(tc, test_smp_refused);
+	tcase_add_test(tc, test_hlt_sleeps);
+	tcase_add_test(tc, test_dead_flags_removed);
+	tcase_add_test(tc, test_block_ends_at_page);
+	tcase_add_test(tc, test_cache_flush_when_full);
+	tcase_add_test(tc, test_traces);
+	tcase_add_test(tc, test_random_code);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(soft_suite)
