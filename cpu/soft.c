@@ -164,7 +164,7 @@ static struct jit_block *soft_find_block(struct soft_engine *e, uint32_t eip)
 	uint32_t cs_base = (uint32_t)cpu->s.seg[SEG_CS].base;
 	uint64_t phys = mmu_translate_exec(&cpu->mmu, cs_base + eip);
 	struct jit_block *b = jit_cache_lookup(e->cache, phys, cs_base, soft_cpu_mode(cpu));
-	if (b)
+	if (b && jit_block_fits_cs(b, (uint32_t)cpu->s.seg[SEG_CS].limit))
 		return b;
 	bool flushed;
 	b = jit_translate(cpu, e->ir, eip, &flushed);

@@ -9,12 +9,16 @@
  *   which is all a CPL-0 guest without tasks needs. Task gates, privilege
  *   changes and virtual-8086 mode come with the system-architecture issue:
  *   until then they end in a triple fault, said with --verbose.
+ * The pushes are limit-checked (#SS(0), SDM vol. 2, INT n: "IF stack not
+ * large enough for a 6-byte return information THEN #SS"), and a
+ * protected-mode handler's EIP against its CS limit (#GP(0)).
  * A fault while delivering becomes #DF by the SDM's table (contributory
  * and page faults), and a fault while delivering #DF a triple fault:
  * MACHINE_RESET, as the kvm engine reports a shutdown. */
 #include <inttypes.h>
 
 #include "cpu/soft_cpu.h"
+#include "cpu/soft_seglimit.h"
 #include "hw/machine.h"
 #include "jit/ir.h"
 
@@ -38,14 +42,18 @@ static void soft_trace_unsupported(struct soft_cpu *cpu, int vector, const char 
 			      vector, cpu->s.seg[SEG_CS].selector, cpu->s.rip, why);
 }
 
-/* Pushes `n` values of `size` bytes on the current stack; the writes are
- * probed first. */
-static void soft_push_all(struct soft_cpu *cpu, const uint32_t *v, int n, unsigned size)
+/* Pushes `n` values of `size` bytes on the current stack; the SS limit is
+ * checked and the writes probed first. False (nothing written) when a
+ * push would be beyond the SS limit. */
+static bool soft_push_all(struct soft_cpu *cpu, const uint32_t *v, int n, unsigned size)
 {
 	bool s32 = cpu->s.seg[SEG_SS].db;
 	uint32_t mask = s32 ? 0xffffffffu : 0xffffu;
 	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
 	uint32_t base = (uint32_t)cpu->s.seg[SEG_SS].base;
+	for (int i = 0; i < n; i++)
+		if (!soft_seg_fits(&cpu->s.seg[SEG_SS], (esp - (uint32_t)(i + 1) * size) & mask, size))
+			return false;
 	for (int i = 0; i < n; i++)
 		mmu_probe_write(&cpu->mmu, base + ((esp - (uint32_t)(i + 1) * size) & mask), size);
 	for (int i = 0; i < n; i++)
@@ -55,6 +63,7 @@ static void soft_push_all(struct soft_cpu *cpu, const uint32_t *v, int n, unsign
 		cpu->s.gpr[CPU_RSP] = esp;
 	else
 		cpu->s.gpr[CPU_RSP] = (cpu->s.gpr[CPU_RSP] & ~0xffffull) | (esp & 0xffff);
+	return true;
 }
 
 static int deliver_real(struct soft_cpu *cpu, int vector)
@@ -67,7 +76,8 @@ static int deliver_real(struct soft_cpu *cpu, int vector)
 	uint16_t cs = (uint16_t)mmu_load16(&cpu->mmu, base + entry + 2);
 	uint32_t fl = soft_cpu_get_flags(cpu);
 	const uint32_t v[3] = { fl & 0xffff, cpu->s.seg[SEG_CS].selector, (uint32_t)cpu->s.rip & 0xffff };
-	soft_push_all(cpu, v, 3, 2);
+	if (!soft_push_all(cpu, v, 3, 2))
+		return EXC_SS;
 	soft_cpu_set_flags(cpu, 0, FLAG_IF | FLAG_TF | (1u << 18) | (1u << 16));
 	cpu->s.seg[SEG_CS].selector = cs;
 	cpu->s.seg[SEG_CS].base = (uint32_t)cs << 4;
@@ -114,9 +124,13 @@ static int deliver_protected(struct soft_cpu *cpu, int vector, bool has_error, u
 		return EXC_GP;
 	}
 	unsigned size = gate32 ? 4 : 2;
+	*fault_error = 0;
+	if (offset > cs.limit)
+		return EXC_GP;   /* the handler's EIP beyond its CS limit: #GP(0) */
 	uint32_t fl = soft_cpu_get_flags(cpu);
 	uint32_t v[4] = { fl, cpu->s.seg[SEG_CS].selector, (uint32_t)cpu->s.rip, error };
-	soft_push_all(cpu, v, has_error ? 4 : 3, size);
+	if (!soft_push_all(cpu, v, has_error ? 4 : 3, size))
+		return EXC_SS;
 	uint32_t clear = FLAG_TF | (1u << 14) | (1u << 16) | (1u << 17);   /* TF NT RF VM */
 	if ((type & 1) == 0)
 		clear |= FLAG_IF;        /* interrupt gate */

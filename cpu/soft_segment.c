@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* soft_segment.c — segment register loads for the soft engine: real mode
  * (base = selector << 4) and a minimal protected-mode load from the GDT or
- * LDT (type and presence checks, the accessed bit). Privilege checks
- * beyond "same privilege", conforming segments, gates and task switches
- * are the system-architecture issue's; limit checks on accesses too. */
+ * LDT (type and presence checks, the accessed bit), and the fault of a
+ * segment limit violation (the check itself is cpu/soft_seglimit.h).
+ * Privilege checks beyond "same privilege", conforming segments, gates and
+ * task switches are the system-architecture issue's. */
 #include "cpu/soft_cpu.h"
+#include "cpu/soft_seglimit.h"
+
+_Noreturn void soft_seg_fault(struct soft_cpu *cpu, int seg)
+{
+	soft_raise(cpu, soft_seg_fault_vector(seg), true, 0);
+}
 
 bool soft_segment_read_descriptor(struct soft_cpu *cpu, uint16_t selector, uint32_t *lo, uint32_t *hi)
 {

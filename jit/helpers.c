@@ -9,8 +9,11 @@
  * Precision: a helper that can fault does every load, probe and check
  * before its first architectural write, so a fault leaves the state as
  * before the instruction; REP string ops update their registers after each
- * complete iteration, as the CPU does. It does not deliver exceptions
- * (cpu/soft_exception.c) or decode anything. */
+ * complete iteration, as the CPU does. Segment limits: the stack and
+ * string accesses are checked here (cpu/soft_seglimit.h), and the new EIP
+ * of a far transfer against the new CS limit; linear addresses passed in
+ * (BOUND, CMPXCHG8B, descriptor tables) were checked by the IR. It does
+ * not deliver exceptions (cpu/soft_exception.c) or decode anything. */
 #include "jit/helpers.h"
 
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "cpu/alu.h"
 #include "cpu/insn.h"
 #include "cpu/soft_cpu.h"
+#include "cpu/soft_seglimit.h"
 #include "hw/machine.h"
 #include "jit/ir.h"
 
@@ -63,11 +67,6 @@ static void reg_put(struct soft_cpu *cpu, unsigned r, unsigned size, uint32_t v)
 	}
 }
 
-static uint32_t seg_base(const struct soft_cpu *cpu, unsigned seg)
-{
-	return (uint32_t)cpu->s.seg[seg].base;
-}
-
 static bool stack32(const struct soft_cpu *cpu)
 {
 	return cpu->s.seg[SEG_SS].db != 0;
@@ -78,10 +77,11 @@ static uint32_t stack_mask(const struct soft_cpu *cpu)
 	return stack32(cpu) ? 0xffffffffu : 0xffffu;
 }
 
-/* Linear address of SS:off. */
-static uint32_t stack_lin(const struct soft_cpu *cpu, uint32_t off)
+/* Linear address of `size` bytes at SS:off (off wraps at the stack
+ * size); #SS(0) beyond the SS limit. */
+static uint32_t stack_lin(struct soft_cpu *cpu, uint32_t off, unsigned size)
 {
-	return seg_base(cpu, SEG_SS) + (off & stack_mask(cpu));
+	return soft_seg_linear(cpu, SEG_SS, off & stack_mask(cpu), size);
 }
 
 static void put_esp(struct soft_cpu *cpu, uint32_t esp)
@@ -288,7 +288,6 @@ static uint32_t h_string(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_
 	unsigned rep = (imm >> 16) & 0xf, seg = (imm >> 20) & 0xf;
 	uint32_t amask = as == 2 ? 0xffff : 0xffffffffu;
 	uint32_t delta = (cpu->s.rflags & FLAG_DF) ? (uint32_t)-(int32_t)size : size;
-	uint32_t src_base = seg_base(cpu, seg), dst_base = seg_base(cpu, SEG_ES);
 	struct mmu *mmu = &cpu->mmu;
 	uint16_t port = (uint16_t)cpu->s.gpr[CPU_RDX];
 
@@ -302,45 +301,51 @@ static uint32_t h_string(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_
 		}
 		uint32_t si = (uint32_t)cpu->s.gpr[CPU_RSI] & amask;
 		uint32_t di = (uint32_t)cpu->s.gpr[CPU_RDI] & amask;
+		/* Both limit checks come before any access of the iteration. */
+		uint32_t src = 0, dst = 0;
+		if (op == X86_OP_MOVS || op == X86_OP_LODS || op == X86_OP_CMPS || op == X86_OP_OUTS)
+			src = soft_seg_linear(cpu, (int)seg, si, size);
+		if (op != X86_OP_LODS && op != X86_OP_OUTS)
+			dst = soft_seg_linear(cpu, SEG_ES, di, size);
 		bool compares = false;
 		uint32_t x, y;
 		switch (op) {
 		case X86_OP_MOVS:
-			x = mmu_load(mmu, src_base + si, size);
-			mmu_store(mmu, dst_base + di, size, x);
+			x = mmu_load(mmu, src, size);
+			mmu_store(mmu, dst, size, x);
 			set_index(cpu, CPU_RSI, as, si + delta);
 			set_index(cpu, CPU_RDI, as, di + delta);
 			break;
 		case X86_OP_LODS:
-			x = mmu_load(mmu, src_base + si, size);
+			x = mmu_load(mmu, src, size);
 			set_index(cpu, CPU_RSI, as, si + delta);
 			reg_put(cpu, CPU_RAX, size, x);
 			break;
 		case X86_OP_STOS:
-			mmu_store(mmu, dst_base + di, size, reg_get(cpu, CPU_RAX, size));
+			mmu_store(mmu, dst, size, reg_get(cpu, CPU_RAX, size));
 			set_index(cpu, CPU_RDI, as, di + delta);
 			break;
 		case X86_OP_CMPS:
-			x = mmu_load(mmu, src_base + si, size);
-			y = mmu_load(mmu, dst_base + di, size);
+			x = mmu_load(mmu, src, size);
+			y = mmu_load(mmu, dst, size);
 			set_index(cpu, CPU_RSI, as, si + delta);
 			set_index(cpu, CPU_RDI, as, di + delta);
 			compares = true;
 			break;
 		case X86_OP_SCAS:
 			x = reg_get(cpu, CPU_RAX, size);
-			y = mmu_load(mmu, dst_base + di, size);
+			y = mmu_load(mmu, dst, size);
 			set_index(cpu, CPU_RDI, as, di + delta);
 			compares = true;
 			break;
 		case X86_OP_INS:
-			mmu_probe_write(mmu, dst_base + di, size);
+			mmu_probe_write(mmu, dst, size);
 			x = machine_io_read(cpu->m, port, (int)size);
-			mmu_store(mmu, dst_base + di, size, x);
+			mmu_store(mmu, dst, size, x);
 			set_index(cpu, CPU_RDI, as, di + delta);
 			break;
 		default: /* OUTS */
-			x = mmu_load(mmu, src_base + si, size);
+			x = mmu_load(mmu, src, size);
 			machine_io_write(cpu->m, port, (int)size, x);
 			set_index(cpu, CPU_RSI, as, si + delta);
 			break;
@@ -368,9 +373,9 @@ static uint32_t h_pusha(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 	unsigned size = imm;
 	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
 	for (unsigned i = 1; i <= 8; i++)
-		mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - i * size), size);
+		mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - i * size, size), size);
 	for (unsigned r = 0; r < 8; r++)
-		mmu_store(&cpu->mmu, stack_lin(cpu, esp - (r + 1) * size), size,
+		mmu_store(&cpu->mmu, stack_lin(cpu, esp - (r + 1) * size, size), size,
 			  r == CPU_RSP ? esp & size_mask[size] : reg_get(cpu, r, size));
 	put_esp(cpu, esp - 8 * size);
 	return 0;
@@ -383,7 +388,7 @@ static uint32_t h_popa(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t 
 	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
 	uint32_t v[8];
 	for (unsigned i = 0; i < 8; i++)
-		v[i] = mmu_load(&cpu->mmu, stack_lin(cpu, esp + i * size), size);
+		v[i] = mmu_load(&cpu->mmu, stack_lin(cpu, esp + i * size, size), size);
 	for (unsigned i = 0; i < 8; i++)
 		if (7 - i != CPU_RSP)
 			reg_put(cpu, 7 - i, size, v[i]);
@@ -404,15 +409,20 @@ static uint32_t h_enter(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 	if (level > 0) {
 		for (unsigned i = 1; i < level; i++) {
 			ebp -= size;
-			vals[n++] = mmu_load(&cpu->mmu, stack_lin(cpu, ebp), size);
+			vals[n++] = mmu_load(&cpu->mmu, stack_lin(cpu, ebp, size), size);
 		}
 		vals[n++] = frame & size_mask[size];
 	}
 	for (unsigned i = 0; i < n; i++)
-		mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - (i + 1) * size), size);
+		mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - (i + 1) * size, size), size);
+	/* "#SS If the new value of the SP or ESP register is outside the
+	 * stack segment limit" (SDM vol. 2, ENTER). */
+	uint32_t new_esp = esp - n * size - (a & 0xffff);
+	if (!soft_seg_fits(&cpu->s.seg[SEG_SS], new_esp & stack_mask(cpu), 1))
+		soft_seg_fault(cpu, SEG_SS);
 	for (unsigned i = 0; i < n; i++)
-		mmu_store(&cpu->mmu, stack_lin(cpu, esp - (i + 1) * size), size, vals[i]);
-	put_esp(cpu, esp - n * size - (a & 0xffff));
+		mmu_store(&cpu->mmu, stack_lin(cpu, esp - (i + 1) * size, size), size, vals[i]);
+	put_esp(cpu, new_esp);
 	reg_put(cpu, CPU_RBP, size, frame);
 	return 0;
 }
@@ -475,10 +485,20 @@ static struct cpu_segment far_target(struct soft_cpu *cpu, uint16_t selector)
 	return n;
 }
 
+/* #GP(0) when the new EIP is beyond the new CS limit (SDM vol. 2, JMP,
+ * CALL, RET, IRET: "If the ... instruction pointer is not within the code
+ * segment limit"). */
+static void far_check_eip(struct soft_cpu *cpu, const struct cpu_segment *cs, uint32_t eip)
+{
+	if (eip > cs->limit)
+		soft_raise(cpu, EXC_GP, true, 0);
+}
+
 static uint32_t h_far_jmp(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
 	(void)c;
 	struct cpu_segment cs = far_target(cpu, (uint16_t)a);
+	far_check_eip(cpu, &cs, b & size_mask[imm]);
 	cpu->s.seg[SEG_CS] = cs;
 	cpu->s.rip = b & size_mask[imm];
 	return 0;
@@ -488,11 +508,12 @@ static uint32_t h_far_call(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint3
 {
 	unsigned size = imm;
 	struct cpu_segment cs = far_target(cpu, (uint16_t)a);
+	far_check_eip(cpu, &cs, b & size_mask[size]);
 	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
-	mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - size), size);
-	mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - 2 * size), size);
-	mmu_store(&cpu->mmu, stack_lin(cpu, esp - size), size, cpu->s.seg[SEG_CS].selector);
-	mmu_store(&cpu->mmu, stack_lin(cpu, esp - 2 * size), size, c & size_mask[size]);
+	mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - size, size), size);
+	mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - 2 * size, size), size);
+	mmu_store(&cpu->mmu, stack_lin(cpu, esp - size, size), size, cpu->s.seg[SEG_CS].selector);
+	mmu_store(&cpu->mmu, stack_lin(cpu, esp - 2 * size, size), size, c & size_mask[size]);
 	put_esp(cpu, esp - 2 * size);
 	cpu->s.seg[SEG_CS] = cs;
 	cpu->s.rip = b & size_mask[size];
@@ -504,11 +525,12 @@ static uint32_t h_retf(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t 
 	(void)a; (void)b; (void)c;
 	unsigned size = imm & 0xff;
 	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
-	uint32_t eip = mmu_load(&cpu->mmu, stack_lin(cpu, esp), size);
-	uint16_t sel = (uint16_t)mmu_load(&cpu->mmu, stack_lin(cpu, esp + size), size);
+	uint32_t eip = mmu_load(&cpu->mmu, stack_lin(cpu, esp, size), size);
+	uint16_t sel = (uint16_t)mmu_load(&cpu->mmu, stack_lin(cpu, esp + size, size), size);
 	if (!real_mode(cpu) && (sel & 3) != cpl(cpu))
 		soft_raise(cpu, EXC_GP, true, sel & ~3u);   /* outer return: not yet */
 	struct cpu_segment cs = far_target(cpu, sel);
+	far_check_eip(cpu, &cs, eip);
 	put_esp(cpu, esp + 2 * size + (imm >> 8));
 	cpu->s.seg[SEG_CS] = cs;
 	cpu->s.rip = eip;
@@ -520,9 +542,9 @@ static uint32_t h_iret(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t 
 	(void)a; (void)b; (void)c;
 	unsigned size = imm;
 	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
-	uint32_t eip = mmu_load(&cpu->mmu, stack_lin(cpu, esp), size);
-	uint16_t sel = (uint16_t)mmu_load(&cpu->mmu, stack_lin(cpu, esp + size), size);
-	uint32_t fl = mmu_load(&cpu->mmu, stack_lin(cpu, esp + 2 * size), size);
+	uint32_t eip = mmu_load(&cpu->mmu, stack_lin(cpu, esp, size), size);
+	uint16_t sel = (uint16_t)mmu_load(&cpu->mmu, stack_lin(cpu, esp + size, size), size);
+	uint32_t fl = mmu_load(&cpu->mmu, stack_lin(cpu, esp + 2 * size, size), size);
 	/* CF PF AF ZF SF TF IF DF OF IOPL NT; 32-bit adds RF AC ID. */
 	uint32_t mask = 0x7fd5;
 	if (size == 4)
@@ -536,6 +558,7 @@ static uint32_t h_iret(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t 
 			soft_raise(cpu, EXC_GP, true, sel & ~3u);
 	}
 	struct cpu_segment cs = far_target(cpu, sel);
+	far_check_eip(cpu, &cs, eip);
 	put_esp(cpu, esp + 3 * size);
 	cpu->s.seg[SEG_CS] = cs;
 	cpu->s.rip = eip;

@@ -4,7 +4,8 @@
  * address of its handler's label, and every handler ends by jumping to the
  * next op's). Temporaries live in a local array; guest registers in the
  * soft_cpu. Chained exits jump straight to the next block's first op,
- * after one check of cpu->exit_request.
+ * after checking cpu->exit_request and that the next block was translated
+ * for the current CS limit (jit_block_fits_cs).
  *
  * It does not decide anything about translation or exceptions: helpers and
  * memory slow paths raise through soft_raise (longjmp); before calling one,
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "cpu/soft_cpu.h"
+#include "cpu/soft_seglimit.h"
 #include "hw/machine.h"
 #include "jit/helpers.h"
 #include "jit/ir.h"
@@ -44,6 +46,9 @@ void jit_interp_run(struct soft_cpu *cpu, struct jit_block *b, struct jit_exit *
 	uint64_t *gpr = cpu->s.gpr;
 	const struct ir_op *op;
 	int slot;
+	/* CS does not change inside a run: the ops that load it (far
+	 * transfers, INT, IRET) end their block with a non-chainable exit. */
+	const uint32_t cs_limit = (uint32_t)cpu->s.seg[SEG_CS].limit;
 
 	memset(t, 0, sizeof(t));
 
@@ -78,7 +83,15 @@ op_PUT8H: gpr[op->aux] = (gpr[op->aux] & ~0xff00ull) | (uint64_t)(uint8_t)A << 8
 op_PUT16: gpr[op->aux] = (gpr[op->aux] & ~0xffffull) | (uint16_t)A; NEXT;
 op_PUT32: gpr[op->aux] = A; NEXT;
 op_GETSEL: D = cpu->s.seg[op->aux].selector; NEXT;
-op_ADDSEG: D = A + (uint32_t)cpu->s.seg[op->aux].base; NEXT;
+op_ADDSEG: {
+	const struct cpu_segment *sg = &cpu->s.seg[op->aux];
+	if (__builtin_expect(!soft_seg_fits_last(sg, A, op->last), 0)) {
+		cpu->cur_op = op;
+		soft_seg_fault(cpu, op->aux);
+	}
+	D = A + (uint32_t)sg->base;
+	NEXT;
+}
 op_SETSEG_REAL:
 	cpu->s.seg[op->aux].selector = (uint16_t)A;
 	cpu->s.seg[op->aux].base = (uint32_t)(uint16_t)A << 4;
@@ -91,8 +104,14 @@ op_EA: {
 		ea += (uint32_t)gpr[op->b] << op->size;
 	if (op->c)
 		ea &= 0xffff;
-	if (op->aux != IR_NOREG)
-		ea += (uint32_t)cpu->s.seg[op->aux].base;
+	if (op->aux != IR_NOREG) {
+		const struct cpu_segment *sg = &cpu->s.seg[op->aux];
+		if (__builtin_expect(!soft_seg_fits_last(sg, ea, op->last), 0)) {
+			cpu->cur_op = op;
+			soft_seg_fault(cpu, op->aux);
+		}
+		ea += (uint32_t)sg->base;
+	}
 	D = ea;
 	NEXT;
 }
@@ -147,6 +166,12 @@ op_HELPER:
 op_RAISE:
 	cpu->cur_op = op;
 	soft_raise(cpu, op->aux, op->size != 0, op->imm);
+op_CHKIP:
+	if (__builtin_expect(A > cs_limit, 0)) {
+		cpu->cur_op = op;
+		soft_raise(cpu, EXC_GP, true, 0);
+	}
+	NEXT;
 op_SMCCHK:
 	if (!cpu->mmu.code_written)
 		NEXT;
@@ -178,7 +203,10 @@ exit_slot: {
 	cpu->s.rip = b->exit_eip[slot];
 	cpu->retired += b->exit_retired[slot];
 	struct jit_block *next = b->chain[slot];
-	if (next && next->valid &&
+	/* A chained block translated for another CS limit is left to the
+	 * engine loop, which translates it again (the first block of a run
+	 * was checked there too). */
+	if (next && next->valid && jit_block_fits_cs(next, cs_limit) &&
 	    !atomic_load_explicit(&cpu->exit_request, memory_order_relaxed)) {
 		b = next;
 		goto enter;

@@ -90,8 +90,10 @@ unsigned ir_op_properties(const struct ir_op *op)
 		return IR_READS_FLAGS | IR_WRITES_FLAGS;
 	case IR_LD8: case IR_LD16: case IR_LD32:
 	case IR_ST8: case IR_ST16: case IR_ST32: case IR_PROBEW:
-	case IR_IN: case IR_OUT:
+	case IR_IN: case IR_OUT: case IR_ADDSEG: case IR_CHKIP:
 		return IR_MAY_FAULT;
+	case IR_EA:
+		return op->aux != IR_NOREG ? IR_MAY_FAULT : 0;   /* the limit check */
 	case IR_HELPER:
 		return op->aux < JIT_NR_HELPERS ? jit_helpers[op->aux].properties : IR_READS_FLAGS | IR_MAY_FAULT;
 	case IR_RAISE:
@@ -169,13 +171,17 @@ static void ir_print_op(FILE *out, const struct jit_block *b, const struct ir_op
 	case IR_PUT16: fprintf(out, "%s, t%u", ir_reg(2, op->aux), op->a); break;
 	case IR_PUT32: fprintf(out, "%s, t%u", ir_reg(3, op->aux), op->a); break;
 	case IR_GETSEL: fprintf(out, "t%u, %s", op->d, ir_seg(op->aux)); break;
-	case IR_ADDSEG: fprintf(out, "t%u, t%u + %s.base", op->d, op->a, ir_seg(op->aux)); break;
+	case IR_ADDSEG:
+		fprintf(out, "t%u, t%u + %s.base, %u bytes", op->d, op->a, ir_seg(op->aux), op->last + 1u);
+		break;
 	case IR_SETSEG_REAL: fprintf(out, "%s, t%u", ir_seg(op->aux), op->a); break;
 	case IR_EA:
 		fprintf(out, "t%u, %s:[%s + %s*%u + 0x%" PRIx32 "]%s", op->d,
 			op->aux == IR_NOREG ? "-" : ir_seg(op->aux),
 			op->a == IR_NOREG ? "-" : ir_reg(3, op->a), op->b == IR_NOREG ? "-" : ir_reg(3, op->b),
 			1u << op->size, op->imm, op->c ? " (16-bit)" : "");
+		if (op->aux != IR_NOREG)
+			fprintf(out, ", %u bytes", op->last + 1u);
 		break;
 	case IR_ADDI: case IR_ANDI: fprintf(out, "t%u, t%u, 0x%" PRIx32, op->d, op->a, op->imm); break;
 	case IR_SELECT: fprintf(out, "t%u, t%u ? t%u : t%u", op->d, op->c, op->a, op->b); break;
@@ -207,7 +213,7 @@ static void ir_print_op(FILE *out, const struct jit_block *b, const struct ir_op
 	case IR_BRANCH:
 		fprintf(out, "t%u ? 0x%" PRIx32 " : 0x%" PRIx32, op->a, b->exit_eip[0], b->exit_eip[1]);
 		break;
-	case IR_EXIT_DYN: fprintf(out, "t%u", op->a); break;
+	case IR_EXIT_DYN: case IR_CHKIP: fprintf(out, "t%u", op->a); break;
 	case IR_EXIT_STATE: break;
 	default: fprintf(out, "t%u, t%u, t%u", op->d, op->a, op->b); break;
 	}
@@ -217,8 +223,8 @@ static void ir_print_op(FILE *out, const struct jit_block *b, const struct ir_op
 void ir_print_block(FILE *out, const struct jit_block *b)
 {
 	fprintf(out, "[ir] block phys 0x%" PRIx64 " cs_base 0x%" PRIx32 " eip 0x%" PRIx32
-		" mode %" PRIu32 ": %u instructions, %u ops\n", b->phys, b->cs_base, b->eip, b->mode,
-		b->nr_insns, b->nr_ops);
+		" mode %" PRIu32 ": %u instructions, %u ops, CS limit 0x%" PRIx32 "-0x%" PRIx32 "\n",
+		b->phys, b->cs_base, b->eip, b->mode, b->nr_insns, b->nr_ops, b->cs_limit_lo, b->cs_limit_hi);
 	for (unsigned i = 0; i < b->nr_ops; i++)
 		ir_print_op(out, b, &b->ops[i]);
 }

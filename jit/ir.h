@@ -30,9 +30,9 @@
 	X(PUT16, "low word of reg[aux] = a") \
 	X(PUT32, "reg[aux] = a") \
 	X(GETSEL, "d = selector of seg[aux]") \
-	X(ADDSEG, "d = a + base of seg[aux]") \
+	X(ADDSEG, "d = a + base of seg[aux], limit-checked for last + 1 bytes") \
 	X(SETSEG_REAL, "seg[aux].selector = a, .base = a << 4 (real mode)") \
-	X(EA, "d = [seg base] + trunc(reg[a] + (reg[b] << size) + imm)") \
+	X(EA, "d = [seg base] + trunc(reg[a] + (reg[b] << size) + imm), limit-checked") \
 	X(ADD, "d = a + b") \
 	X(ADDI, "d = a + imm") \
 	X(SUB, "d = a - b") \
@@ -68,6 +68,7 @@
 	X(OUT, "port a = b, size bytes") \
 	X(HELPER, "d = helper aux(imm, a, b, c)") \
 	X(RAISE, "exception aux (error code imm if size)") \
+	X(CHKIP, "#GP(0) if EIP a is beyond the CS limit") \
 	X(SMCCHK, "exit to EIP imm if a store hit translated code") \
 	X(EXIT_JMP, "exit to slot imm") \
 	X(BRANCH, "exit to slot 0 if a else slot 1") \
@@ -95,6 +96,7 @@ struct ir_op {
 	uint32_t imm;
 	uint8_t size;          /* bytes (IN/OUT, FLAGS, RAISE: has error code; EA: scale) */
 	uint8_t aux;           /* register, segment, condition, cc_op, helper, vector */
+	uint8_t last;          /* EA, ADDSEG: bytes accessed - 1 (segment limit check) */
 };
 
 /* One guest instruction of a block. */
@@ -113,6 +115,11 @@ struct jit_block {
 	uint32_t eip;                  /* EIP of the first instruction */
 	uint16_t nr_ops, nr_insns;
 	uint32_t guest_bytes;
+	/* The translation holds for CS limits in [cs_limit_lo, cs_limit_hi]:
+	 * its code and its static branch targets lie within cs_limit_lo, and
+	 * a block that raises #GP for an instruction crossing the limit
+	 * holds up to the limit it saw (jit_block_fits_cs). */
+	uint32_t cs_limit_lo, cs_limit_hi;
 	bool valid;
 	bool threaded;                 /* handlers filled in by the interpreter */
 	/* exits through slots: target EIP, instructions retired, chain */
@@ -129,6 +136,13 @@ struct jit_block {
 	struct jit_insn_info *insns;
 	struct ir_op ops[];
 };
+
+/* True when block b may run with CS limit `limit` (else it must be
+ * translated again). */
+static inline bool jit_block_fits_cs(const struct jit_block *b, uint32_t limit)
+{
+	return limit - b->cs_limit_lo <= b->cs_limit_hi - b->cs_limit_lo;
+}
 
 /* Builds a block's ops; used by the translator. */
 struct ir_builder {

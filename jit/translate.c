@@ -9,8 +9,15 @@
  *   comes before the first architectural write (PUT, FLAGS, SETSEG,
  *   SETFLAGS, exits); instructions that cannot be ordered so (string ops,
  *   PUSHA/POPA, ENTER, far transfers, IRET) are helpers that check first;
- * - memory operands are linear addresses: EA adds the segment base at run
- *   time (segment limit checks are the next issue's);
+ * - memory operands are linear addresses: EA and ADDSEG add the segment
+ *   base at run time after checking the offset of the access's last byte
+ *   against the segment limit (cpu/soft_seglimit.h); an instruction that
+ *   makes several accesses through one address (far pointers, BOUND,
+ *   CMPXCHG8B, LGDT) checks their whole span there;
+ * - code fetch stops at the CS limit: an instruction that runs past it
+ *   raises #GP(0) (alone in its block), and branch targets beyond it #GP(0)
+ *   at the branch (CHKIP at run time for computed ones); a block records
+ *   the CS limits its translation holds for (jit_block.cs_limit_lo/hi);
  * - after an instruction that stores, SMCCHK leaves the block if the store
  *   hit translated code.
  * A block ends after a branch, an instruction that changes the decoding
@@ -41,6 +48,8 @@ struct tr {
 	bool pe, code32, stack32;
 	bool end;                  /* the block ends after this instruction */
 	bool stored;               /* it stores: SMCCHK */
+	uint32_t cs_limit;         /* CS limit at translation */
+	uint32_t cs_limit_lo;      /* the highest code offset or static target used */
 };
 
 static const uint32_t tr_mask[5] = { 0, 0xff, 0xffff, 0, 0xffffffffu };
@@ -189,12 +198,15 @@ static uint16_t get_flags(struct tr *tr)
 	return op->d;
 }
 
-static uint16_t add_seg(struct tr *tr, uint16_t off, unsigned seg)
+/* The linear address of `len` bytes at seg:off (limit-checked at run
+ * time). */
+static uint16_t add_seg(struct tr *tr, uint16_t off, unsigned seg, unsigned len)
 {
 	struct ir_op *op = emit(tr, IR_ADDSEG);
 	op->d = tmp(tr);
 	op->a = off;
 	op->aux = (uint8_t)seg;
+	op->last = (uint8_t)(len - 1);
 	return op->d;
 }
 
@@ -253,8 +265,9 @@ static void exit_next(struct tr *tr)
 /* ---- operands ---- */
 
 /* The linear address of the memory operand (disp_extra added to the
- * displacement: POP [ESP+x]). */
-static uint16_t ea_linear(struct tr *tr, int32_t disp_extra)
+ * displacement: POP [ESP+x]) for an access of `len` bytes (0: no segment,
+ * no check: LEA). */
+static uint16_t ea_linear(struct tr *tr, int32_t disp_extra, unsigned len)
 {
 	const struct insn_mem *m = &tr->in->mem;
 	struct ir_op *op = emit(tr, IR_EA);
@@ -264,18 +277,15 @@ static uint16_t ea_linear(struct tr *tr, int32_t disp_extra)
 	op->size = m->scale;
 	op->imm = (uint32_t)(m->disp + disp_extra);
 	op->c = tr->in->addrsize == 2;
-	op->aux = m->seg;
+	op->aux = len ? m->seg : IR_NOREG;
+	op->last = (uint8_t)(len ? len - 1 : 0);
 	return op->d;
 }
 
 /* The effective address without segment (LEA). */
 static uint16_t ea_offset(struct tr *tr)
 {
-	struct ir_op *op;
-	uint16_t t = ea_linear(tr, 0);
-	op = &tr->ir->ops[tr->ir->nr_ops - 1];
-	op->aux = IR_NOREG;
-	return t;
+	return ea_linear(tr, 0, 0);
 }
 
 /* A source operand, `size` bytes. *addr gets the address of a memory
@@ -286,7 +296,7 @@ static uint16_t read_opnd(struct tr *tr, const struct insn_operand *o, unsigned 
 	case OPND_REG:
 		return get_reg(tr, o->reg, size);
 	case OPND_MEM: {
-		uint16_t a = ea_linear(tr, 0);
+		uint16_t a = ea_linear(tr, 0, size);
 		if (addr)
 			*addr = a;
 		return load(tr, a, size);
@@ -315,18 +325,19 @@ static void write_opnd(struct tr *tr, const struct insn_operand *o, unsigned siz
 		put_reg(tr, o->reg, size, v);
 	} else if (o->kind == OPND_MEM) {
 		if (!addr)
-			addr = ea_linear(tr, 0);
+			addr = ea_linear(tr, 0, size);
 		store(tr, addr, size, v);
 	}
 }
 
 /* ---- stack ---- */
 
-static uint16_t stack_linear(struct tr *tr, uint16_t esp)
+/* The linear address of `len` bytes at SS:esp. */
+static uint16_t stack_linear(struct tr *tr, uint16_t esp, unsigned len)
 {
 	if (!tr->stack32)
 		esp = alu_imm(tr, IR_ANDI, esp, 0xffff);
-	return add_seg(tr, esp, SEG_SS);
+	return add_seg(tr, esp, SEG_SS, len);
 }
 
 /* Pushes v (store_size bytes, ESP moves by size); returns the new ESP,
@@ -335,7 +346,7 @@ static uint16_t push_store(struct tr *tr, uint16_t v, unsigned size, unsigned st
 {
 	uint16_t esp = get_reg(tr, CPU_RSP, 4);
 	uint16_t nesp = alu_imm(tr, IR_ADDI, esp, (uint32_t)-(int32_t)size);
-	store(tr, stack_linear(tr, nesp), store_size, v);
+	store(tr, stack_linear(tr, nesp, store_size), store_size, v);
 	return nesp;
 }
 
@@ -353,7 +364,7 @@ static void push(struct tr *tr, uint16_t v, unsigned size)
 static uint16_t pop_load(struct tr *tr, unsigned size, uint16_t *nesp)
 {
 	uint16_t esp = get_reg(tr, CPU_RSP, 4);
-	uint16_t v = load(tr, stack_linear(tr, esp), size);
+	uint16_t v = load(tr, stack_linear(tr, esp, size), size);
 	*nesp = alu_imm(tr, IR_ADDI, esp, size);
 	return v;
 }
@@ -504,7 +515,10 @@ static void tr_bit(struct tr *tr)
 		off = unary(tr, IR_SEXT16, off);
 	uint16_t shift = movi(tr, size == 4 ? 5 : 4);
 	uint16_t delta = alu(tr, IR_SHL, alu(tr, IR_SAR, off, shift), movi(tr, size == 4 ? 2 : 1));
-	uint16_t addr = alu(tr, IR_ADD, ea_linear(tr, 0), delta);
+	uint16_t ea = alu(tr, IR_ADD, ea_offset(tr), delta);
+	if (in->addrsize == 2)
+		ea = alu_imm(tr, IR_ANDI, ea, 0xffff);   /* address arithmetic wraps at 64 KiB */
+	uint16_t addr = add_seg(tr, ea, in->mem.seg, size);
 	uint16_t bit = alu_imm(tr, IR_ANDI, off, size * 8 - 1);
 	uint16_t v = load(tr, addr, size);
 	if (writes)
@@ -673,7 +687,7 @@ static void tr_push_pop(struct tr *tr)
 	if (o->kind == OPND_MEM) {
 		/* POP [ESP+x] addresses with ESP after the pop. */
 		int32_t extra = in->mem.base == CPU_RSP ? (int32_t)size : 0;
-		store(tr, ea_linear(tr, extra), size, v);
+		store(tr, ea_linear(tr, extra, size), size, v);
 		put_esp(tr, nesp);
 		return;
 	}
@@ -685,7 +699,7 @@ static void tr_leave(struct tr *tr)
 {
 	unsigned size = tr->in->opsize;
 	uint16_t ebp = get_reg(tr, CPU_RBP, 4);
-	uint16_t v = load(tr, stack_linear(tr, ebp), size);
+	uint16_t v = load(tr, stack_linear(tr, ebp, size), size);
 	put_esp(tr, alu_imm(tr, IR_ADDI, ebp, size));
 	put_reg(tr, CPU_RBP, size, v);
 }
@@ -704,7 +718,7 @@ static void tr_load_far(struct tr *tr)
 		raise_exc(tr, EXC_UD, false, 0);
 		return;
 	}
-	uint16_t addr = ea_linear(tr, 0);
+	uint16_t addr = ea_linear(tr, 0, size + 2);   /* offset and selector */
 	uint16_t off = load(tr, addr, size);
 	uint16_t sel = load(tr, alu_imm(tr, IR_ADDI, addr, size), 2);
 	if (tr->pe) {
@@ -723,6 +737,40 @@ static uint32_t branch_target(struct tr *tr)
 {
 	uint32_t target = tr->next + (uint32_t)tr->in->imm;
 	return tr->in->opsize == 2 ? target & 0xffff : target;
+}
+
+/* #GP(0) at this instruction when EIP t is beyond the CS limit (SDM vol.
+ * 2, JMP/CALL/RET/Jcc: "#GP If the target operand is beyond the code
+ * segment limit"). */
+static void check_target(struct tr *tr, uint16_t t)
+{
+	struct ir_op *op = emit(tr, IR_CHKIP);
+	op->a = t;
+}
+
+/* A static branch target within the CS limit needs no check at run time:
+ * the block then holds only while the limit covers it. Returns false for
+ * a target beyond the limit now; the caller then checks at run time. */
+static bool target_in_limit(struct tr *tr, uint32_t target)
+{
+	if (target > tr->cs_limit)
+		return false;
+	if (target > tr->cs_limit_lo)
+		tr->cs_limit_lo = target;
+	return true;
+}
+
+/* Jcc, LOOP, JCXZ to a target beyond the CS limit: EIP = c ? taken :
+ * next, checked (CHKIP). */
+static uint16_t select_target(struct tr *tr, uint16_t c, uint32_t taken)
+{
+	struct ir_op *op = emit(tr, IR_SELECT);
+	op->d = tmp(tr);
+	op->a = movi(tr, taken);
+	op->b = movi(tr, tr->next);
+	op->c = c;
+	check_target(tr, op->d);
+	return op->d;
 }
 
 static void tr_string(struct tr *tr)
@@ -753,21 +801,32 @@ static void tr_control(struct tr *tr)
 	unsigned size = in->opsize;
 	const struct insn_operand *o = &in->operand[0];
 	switch (in->op) {
-	case X86_OP_JMP:
-		if (o->kind == OPND_REL)
+	case X86_OP_JMP: {
+		if (o->kind == OPND_REL && target_in_limit(tr, branch_target(tr))) {
 			exit_jmp(tr, branch_target(tr));
-		else
-			exit_dyn(tr, read_opnd(tr, o, size, NULL));
+			return;
+		}
+		uint16_t t = o->kind == OPND_REL ? movi(tr, branch_target(tr)) : read_opnd(tr, o, size, NULL);
+		check_target(tr, t);
+		exit_dyn(tr, t);
 		return;
+	}
 	case X86_OP_JCC:
-		exit_branch(tr, cond(tr, in->cond), branch_target(tr), tr->next, insn_index(tr) + 1);
+		if (target_in_limit(tr, branch_target(tr)))
+			exit_branch(tr, cond(tr, in->cond), branch_target(tr), tr->next, insn_index(tr) + 1);
+		else
+			exit_dyn(tr, select_target(tr, cond(tr, in->cond), branch_target(tr)));
 		return;
 	case X86_OP_CALL: {
+		/* The target is checked before the push (SDM vol. 2, CALL). */
 		uint16_t target = 0;
-		if (o->kind != OPND_REL)
-			target = read_opnd(tr, o, size, NULL);
+		bool fixed = o->kind == OPND_REL && target_in_limit(tr, branch_target(tr));
+		if (!fixed) {
+			target = o->kind == OPND_REL ? movi(tr, branch_target(tr)) : read_opnd(tr, o, size, NULL);
+			check_target(tr, target);
+		}
 		push(tr, movi(tr, tr->next), size);
-		if (o->kind == OPND_REL)
+		if (fixed)
 			exit_jmp(tr, branch_target(tr));
 		else
 			exit_dyn(tr, target);
@@ -776,6 +835,7 @@ static void tr_control(struct tr *tr)
 	case X86_OP_RET: {
 		uint16_t nesp;
 		uint16_t v = pop_load(tr, size, &nesp);
+		check_target(tr, v);
 		if (in->nr_operands && o->kind == OPND_IMM)
 			nesp = alu_imm(tr, IR_ADDI, nesp, (uint32_t)in->imm & 0xffff);
 		put_esp(tr, nesp);
@@ -793,9 +853,15 @@ static void tr_control(struct tr *tr)
 			c = unary(tr, IR_NEZ, alu_imm(tr, IR_ANDI, cnt, mask_of(as)));
 			if (in->op != X86_OP_LOOP)
 				c = alu(tr, IR_AND, c, cond(tr, in->op == X86_OP_LOOPE ? 4 : 5));
-			put_reg(tr, CPU_RCX, as, cnt);
 		}
-		exit_branch(tr, c, branch_target(tr), tr->next, insn_index(tr) + 1);
+		bool fixed = target_in_limit(tr, branch_target(tr));
+		uint16_t t = fixed ? 0 : select_target(tr, c, branch_target(tr));
+		if (in->op != X86_OP_JCXZ)
+			put_reg(tr, CPU_RCX, as, cnt);
+		if (fixed)
+			exit_branch(tr, c, branch_target(tr), tr->next, insn_index(tr) + 1);
+		else
+			exit_dyn(tr, t);
 		return;
 	}
 	case X86_OP_JMPF: case X86_OP_CALLF: {
@@ -804,7 +870,7 @@ static void tr_control(struct tr *tr)
 			sel = movi(tr, tr->in->imm2);
 			off = movi(tr, (uint32_t)tr->in->imm & mask_of(size));
 		} else if (o->kind == OPND_MEM) {
-			uint16_t addr = ea_linear(tr, 0);
+			uint16_t addr = ea_linear(tr, 0, size + 2);
 			off = load(tr, addr, size);
 			sel = load(tr, alu_imm(tr, IR_ADDI, addr, size), 2);
 		} else {
@@ -938,7 +1004,7 @@ static void tr_misc_data(struct tr *tr)
 		if (in->addrsize == 2)
 			off = alu_imm(tr, IR_ANDI, off, 0xffff);
 		unsigned seg = (in->prefixes & PFX_SEG) ? in->mem.seg : SEG_DS;
-		put_reg(tr, CPU_RAX, 1, load(tr, add_seg(tr, off, seg), 1));
+		put_reg(tr, CPU_RAX, 1, load(tr, add_seg(tr, off, seg, 1), 1));
 		break;
 	}
 	case X86_OP_BSWAP: {
@@ -1044,7 +1110,7 @@ static void tr_system(struct tr *tr)
 		}
 		unsigned which = in->op == X86_OP_LGDT ? 0 : in->op == X86_OP_LIDT ? 1 :
 				 in->op == X86_OP_SGDT ? 2 : 3;
-		helper(tr, JIT_HELPER_DTABLE, which | (unsigned)in->opsize << 8, ea_linear(tr, 0), 0, 0);
+		helper(tr, JIT_HELPER_DTABLE, which | (unsigned)in->opsize << 8, ea_linear(tr, 0, 6), 0, 0);
 		if (which >= 2)
 			tr->stored = true;
 		return;
@@ -1114,7 +1180,7 @@ static void tr_insn(struct tr *tr)
 			raise_exc(tr, EXC_UD, false, 0);
 			break;
 		}
-		helper(tr, JIT_HELPER_CMPXCHG8B, 0, ea_linear(tr, 0), 0, 0);
+		helper(tr, JIT_HELPER_CMPXCHG8B, 0, ea_linear(tr, 0, 8), 0, 0);
 		tr->stored = true;
 		break;
 	case X86_OP_XCHG: tr_xchg(tr); break;
@@ -1153,7 +1219,7 @@ static void tr_insn(struct tr *tr)
 			break;
 		}
 		helper(tr, JIT_HELPER_BOUND, in->opsize, get_reg(tr, in->operand[0].reg, in->opsize),
-		       ea_linear(tr, 0), 0);
+		       ea_linear(tr, 0, 2 * in->opsize), 0);
 		break;
 	case X86_OP_MOVS: case X86_OP_CMPS: case X86_OP_STOS: case X86_OP_LODS: case X86_OP_SCAS:
 	case X86_OP_INS: case X86_OP_OUTS:
@@ -1248,7 +1314,9 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 		.pe = (cpu->s.cr0 & CR0_PE) != 0,
 		.code32 = cpu->s.seg[SEG_CS].db != 0,
 		.stack32 = cpu->s.seg[SEG_SS].db != 0,
+		.cs_limit = (uint32_t)cpu->s.seg[SEG_CS].limit,
 	};
+	uint32_t cs_limit_hi = 0xffffffffu;
 	uint32_t cs_base = (uint32_t)cpu->s.seg[SEG_CS].base;
 	uint32_t start_lin = cs_base + eip;
 	struct jit_block proto = { .cs_base = cs_base, .mode = soft_cpu_mode(cpu), .eip = eip };
@@ -1263,9 +1331,22 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 		const uint8_t *host;
 		uint32_t lin = cs_base + cur;
 		unsigned got = mmu_fetch_code(&cpu->mmu, lin, code, sizeof(code), &phys, &host);
+		/* Only the bytes within the CS limit can be fetched. */
+		unsigned avail = got;
+		if (cur > tr.cs_limit)
+			avail = 0;
+		else if ((uint64_t)tr.cs_limit - cur + 1 < avail)
+			avail = tr.cs_limit - cur + 1;
 		struct insn in;
-		int len = x86_decode(code, got, tr.code32 ? 32 : 16, &in);
+		int len = x86_decode(code, avail, tr.code32 ? 32 : 16, &in);
+		bool past_limit = len == X86_DECODE_SHORT && avail < got;
 
+		if (past_limit && ir->nr_insns > 0) {
+			/* It runs past the CS limit: it faults, alone in its
+			 * block (below). */
+			tr_end_before(ir, cur);
+			break;
+		}
 		if (len == X86_DECODE_SHORT && got < sizeof(code) && ir->nr_insns > 0) {
 			/* Runs into a page that cannot be fetched: end the
 			 * block before it; run alone, it faults there. */
@@ -1283,13 +1364,22 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 		tr.stored = false;
 		if (len < 0) {
 			ir->insns[ir->nr_insns - 1].len = 0;
-			if (len == X86_DECODE_TOO_LONG)
+			if (past_limit) {
+				/* #GP(0) (SDM vol. 3, 5.3: an instruction
+				 * fetch beyond the CS limit). It holds while
+				 * the limit stays this low. */
 				raise_exc(&tr, EXC_GP, true, 0);
-			else
+				cs_limit_hi = tr.cs_limit;
+			} else if (len == X86_DECODE_TOO_LONG) {
+				raise_exc(&tr, EXC_GP, true, 0);
+			} else {
 				raise_exc(&tr, EXC_UD, false, 0);
+			}
 			break;
 		}
 		ir->insns[ir->nr_insns - 1].len = (uint8_t)len;
+		if (cur + (uint32_t)len - 1 > tr.cs_limit_lo)
+			tr.cs_limit_lo = cur + (uint32_t)len - 1;
 		tr.in = &in;
 		tr.next = cur + (uint32_t)len;
 		if (!tr.code32)
@@ -1317,6 +1407,8 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 	ir_remove_dead_flags(ir->ops, &ir->nr_ops);
 	proto.nr_ops = (uint16_t)ir->nr_ops;
 	proto.nr_insns = (uint16_t)ir->nr_insns;
+	proto.cs_limit_lo = tr.cs_limit_lo;
+	proto.cs_limit_hi = cs_limit_hi;
 	proto.nr_pages = tracked ? (second_page ? 2 : 1) : 0;
 	for (int k = 0; k < ir->nr_exits; k++) {
 		proto.exit_eip[k] = ir->exit_eip[k];

@@ -37,18 +37,28 @@ info_field() {
 	sed -n "s/^$1:[[:space:]]*//p" "$WORK/info" | head -n 1
 }
 
+# Sets KVM_UNUSABLE to why the kvm engine cannot run guests here, or to
+# nothing when it can (for tests that run kvm as one part of several).
+kvm_check() {
+	KVM_UNUSABLE=
+	if [ ! -e /dev/kvm ]; then
+		KVM_UNUSABLE="/dev/kvm is missing (no kvm module loaded here)"
+	elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		KVM_UNUSABLE="/dev/kvm: no permission for $(id -un) (join the kvm group)"
+	else
+		kvm=$(info_field kvm)
+		case $kvm in
+		usable*) ;;
+		"not usable"*) KVM_UNUSABLE="kvm is not usable here: ${kvm#not usable: }" ;;
+		*) fail "cannot tell whether kvm is usable: \`$MORPHEUS info\` said: $(cat "$WORK/info")" ;;
+		esac
+	fi
+}
+
 # Skips the test unless the kvm engine can run guests here.
 require_kvm() {
-	[ -e /dev/kvm ] || skip "/dev/kvm is missing (no kvm module loaded here)"
-	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-		skip "/dev/kvm: no permission for $(id -un) (join the kvm group)"
-	fi
-	kvm=$(info_field kvm)
-	case $kvm in
-	usable*) ;;
-	"not usable"*) skip "kvm is not usable here: ${kvm#not usable: }" ;;
-	*) fail "cannot tell whether kvm is usable: \`$MORPHEUS info\` said: $(cat "$WORK/info")" ;;
-	esac
+	kvm_check
+	[ -z "$KVM_UNUSABLE" ] || skip "$KVM_UNUSABLE"
 }
 
 # run_guest NAME ARGS...: runs `morpheus run ARGS...` with the serial port in

@@ -6,7 +6,9 @@
  * loops, retired-instruction counts), REP string ops across the helper's
  * chunk, self-modifying code (a store into the running block, and into a
  * block run before), exceptions through the real-mode IVT with the
- * faulting EIP, INT/IRET, triple faults, the dead-flags pass, the code
+ * faulting EIP, INT/IRET, triple faults, segment limits (data, stack,
+ * string and code fetch; a block translated for another CS limit), the
+ * dead-flags pass, the code
  * cache's flush, HLT costing no host CPU, traces, and random code (no
  * crash, always stoppable). The ALU semantics themselves are test_alu's;
  * the 80286 vectors are test_singlestep's. */
@@ -341,6 +343,188 @@ START_TEST(test_real_ud_and_int_iret)
 }
 END_TEST
 
+/* Real mode: a word at offset 0xFFFF is beyond the 64 KiB limit: #GP(0)
+ * through the IVT, with the IP of the faulting instruction pushed and
+ * nothing of it done; a byte there is fine. */
+START_TEST(test_limit_word_at_ffff)
+{
+	static const uint8_t code[] = {
+		0xbb, 0xff, 0xff,       /* mov bx, 0xffff */
+		0x8a, 0x0f,             /* mov cl, [bx]: the last byte, fine */
+		0x83, 0xc6, 0x01,       /* add si, 1: flags the fault must keep */
+		0x8b, 0x07,             /* 0x1008: mov ax, [bx] -> #GP */
+		0xf4,
+	};
+	static const uint8_t handler[] = { 0xba, 0xef, 0xbe, 0xf4 };   /* mov dx, 0xbeef; hlt */
+	struct run r;
+	run_real(&r, code, sizeof(code));
+	memcpy(r.m.ram + HANDLER, handler, sizeof(handler));
+	set_ivt(&r, EXC_GP, 0, HANDLER);
+	r.m.ram[0xffff] = 0x5a;
+	r.before.gpr[CPU_RAX] = 0x1111;
+	r.before.gpr[CPU_RSI] = 0xffff;   /* add si, 1: ZF = CF = 1 */
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_POWEROFF);
+	ck_assert_uint_eq(reg(&r, CPU_RDX) & 0xffff, 0xbeef);
+	ck_assert_uint_eq(reg(&r, CPU_RCX) & 0xff, 0x5a);
+	ck_assert_uint_eq(reg(&r, CPU_RAX) & 0xffff, 0x1111);   /* untouched */
+	ck_assert_uint_eq(reg(&r, CPU_RSP) & 0xffff, 0x8000 - 6);
+	ck_assert_uint_eq(ram16(&r, 0x7ffa), CODE16 + 8);        /* IP of the MOV */
+	ck_assert_uint_eq(ram16(&r, 0x7ffc), 0);
+	ck_assert(ram16(&r, 0x7ffe) & FLAG_ZF);
+	ck_assert(ram16(&r, 0x7ffe) & FLAG_CF);
+	ck_assert_uint_eq(r.retired, 3 + 2);
+	run_done(&r);
+}
+END_TEST
+
+/* Stack accesses beyond the SS limit raise #SS: POP with SP = 0xFFFF
+ * through IVT entry 12; PUSH with SP = 1 faults, and so does the delivery
+ * of that #SS and of the #DF that follows: shutdown, as the SDM says
+ * (vol. 2, PUSH: "If the ESP or SP register is 1 when the PUSH instruction
+ * is executed in real-address mode, a stack-fault exception (#SS) is
+ * generated ... the logical processor enters shutdown mode"). PUSH with
+ * SP = 2 or 0 is fine. */
+START_TEST(test_limit_stack)
+{
+	static const uint8_t pop[] = { 0x58, 0xf4 };             /* pop ax */
+	static const uint8_t handler[] = { 0xba, 0x0c, 0x00, 0xf4 };   /* mov dx, 12; hlt */
+	struct run r;
+	run_real(&r, pop, sizeof(pop));
+	memcpy(r.m.ram + HANDLER, handler, sizeof(handler));
+	set_ivt(&r, EXC_SS, 0, HANDLER);
+	r.before.gpr[CPU_RSP] = 0xffff;
+	r.before.gpr[CPU_RAX] = 0x1111;
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_POWEROFF);
+	ck_assert_uint_eq(reg(&r, CPU_RDX) & 0xffff, 12);
+	ck_assert_uint_eq(reg(&r, CPU_RAX) & 0xffff, 0x1111);
+	ck_assert_uint_eq(reg(&r, CPU_RSP) & 0xffff, 0xfff9);
+	ck_assert_uint_eq(ram16(&r, 0xfff9), CODE16);            /* IP of the POP */
+	run_done(&r);
+
+	static const uint8_t push[] = { 0x50, 0xf4 };            /* push ax */
+	run_real(&r, push, sizeof(push));
+	memcpy(r.m.ram + HANDLER, handler, sizeof(handler));
+	set_ivt(&r, EXC_SS, 0, HANDLER);
+	set_ivt(&r, EXC_DF, 0, HANDLER);
+	r.before.gpr[CPU_RSP] = 1;
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_RESET);
+	ck_assert_uint_eq(reg(&r, CPU_RSP) & 0xffff, 1);
+	run_done(&r);
+
+	static const uint16_t fine[] = { 2, 0 };
+	for (int i = 0; i < 2; i++) {
+		run_real(&r, push, sizeof(push));
+		r.before.gpr[CPU_RSP] = fine[i];
+		r.before.gpr[CPU_RAX] = 0xabcd;
+		run_go(&r);
+		ck_assert_int_eq(r.event, MACHINE_POWEROFF);
+		ck_assert_uint_eq(reg(&r, CPU_RSP) & 0xffff, (fine[i] - 2) & 0xffff);
+		ck_assert_uint_eq(ram16(&r, (fine[i] - 2) & 0xffff), 0xabcd);
+		run_done(&r);
+	}
+}
+END_TEST
+
+/* REP MOVSW whose source reaches offset 0xFFFF: the iterations before
+ * complete, then #GP with SI, DI, CX of the last complete one. */
+START_TEST(test_limit_rep_movsw)
+{
+	static const uint8_t code[] = { 0xf3, 0xa5, 0xf4 };     /* rep movsw */
+	static const uint8_t handler[] = { 0xf4 };
+	struct run r;
+	run_real(&r, code, sizeof(code));
+	memcpy(r.m.ram + HANDLER, handler, sizeof(handler));
+	set_ivt(&r, EXC_GP, 0, HANDLER);
+	r.before.gpr[CPU_RSI] = 0xfff1;
+	r.before.gpr[CPU_RDI] = 0x4000;
+	r.before.gpr[CPU_RCX] = 16;
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_POWEROFF);
+	ck_assert_uint_eq(reg(&r, CPU_RCX) & 0xffff, 16 - 7);
+	ck_assert_uint_eq(reg(&r, CPU_RSI) & 0xffff, 0xffff);
+	ck_assert_uint_eq(reg(&r, CPU_RDI) & 0xffff, 0x4000 + 14);
+	ck_assert_uint_eq(ram16(&r, 0x7ffa), CODE16);            /* IP of REP MOVSW */
+	ck_assert_uint_eq(r.after.rip, HANDLER + 1);
+	run_done(&r);
+}
+END_TEST
+
+/* Code fetch: an instruction that runs past CS's limit raises #GP(0)
+ * before it executes; the instructions before it in the same straight
+ * line run. */
+START_TEST(test_limit_code_fetch)
+{
+	static const uint8_t code[] = {
+		0x46,                   /* 0xfffc: inc si */
+		0x47,                   /* 0xfffd: inc di */
+		0xb8, 0x34, 0x12,       /* 0xfffe: mov ax, 0x1234: runs past 0xffff */
+	};
+	static const uint8_t handler[] = { 0xba, 0x0d, 0x00, 0xf4 };   /* mov dx, 13; hlt */
+	struct run r;
+	run_init(&r, 0, NULL);
+	memcpy(r.m.ram + 0x1000 + 0xfffc, code, sizeof(code));
+	memcpy(r.m.ram + HANDLER, handler, sizeof(handler));
+	set_ivt(&r, EXC_GP, 0, HANDLER);
+	cpu_state_set_real(&r.before, 0x100, 0xfffc, 0x8000);
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_POWEROFF);
+	ck_assert_uint_eq(reg(&r, CPU_RDX) & 0xffff, 13);
+	ck_assert_uint_eq(reg(&r, CPU_RSI) & 0xffff, 1);
+	ck_assert_uint_eq(reg(&r, CPU_RDI) & 0xffff, 1);
+	ck_assert_uint_eq(reg(&r, CPU_RAX) & 0xffff, 0);
+	ck_assert_uint_eq(ram16(&r, 0x7ffa), 0xfffe);            /* IP of the MOV */
+	ck_assert_uint_eq(ram16(&r, 0x7ffc), 0x100);
+	run_done(&r);
+}
+END_TEST
+
+/* Flat protected mode: limit 4 GiB - 1, so offsets past 64 KiB and words
+ * at 0xFFFF are plain accesses. Then the same code again in the same
+ * engine with a CS limit that cuts it: the cached block is not reused,
+ * the instruction that crosses the limit faults (no IDT: triple fault)
+ * after the ones before it ran. */
+START_TEST(test_limit_flat_and_cs_change)
+{
+	static const uint8_t code[] = {
+		0x46,                                   /* inc esi */
+		0x8b, 0x1d, 0xff, 0xff, 0x00, 0x00,     /* mov ebx, [0xffff] */
+		0x66, 0x8b, 0x0d, 0xff, 0xff, 0x00, 0x00, /* mov cx, [0xffff] */
+		0xa1, 0xfc, 0xff, 0x3f, 0x00,           /* mov eax, [0x3ffffc] */
+		0x50,                                   /* push eax */
+		0x5a,                                   /* pop edx */
+		0xf4,
+	};
+	struct run r;
+	run_flat(&r, code, sizeof(code));
+	r.m.ram[0xffff] = 0x11;   /* then the code's first bytes, at CODE32 */
+	memcpy(r.m.ram + 0x3ffffc, "\x78\x56\x34\x12", 4);
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_POWEROFF);
+	ck_assert_uint_eq(reg(&r, CPU_RBX), 0x1d8b4611);
+	ck_assert_uint_eq(reg(&r, CPU_RCX) & 0xffff, 0x4611);
+	ck_assert_uint_eq(reg(&r, CPU_RDX), 0x12345678);
+	ck_assert_uint_eq(reg(&r, CPU_RSI), 1);
+	ck_assert_uint_eq(r.retired, 7);
+
+	/* Again, CS limit in the middle of the second MOV. */
+	struct cpu_state s = r.before;
+	struct error err = { 0 };
+	s.seg[SEG_CS].limit = CODE32 + 10;
+	s.idt.limit = 0;
+	ck_assert(soft_engine_ops.set_state(&r.m, 0, &s, &err) == 0);
+	r.m.event = MACHINE_RUNNING;
+	ck_assert(soft_engine_ops.run(&r.m, &err) == 0);
+	ck_assert_int_eq(r.m.event, MACHINE_RESET);
+	ck_assert(soft_engine_ops.get_state(&r.m, 0, &s, &err) == 0);
+	ck_assert_uint_eq(s.gpr[CPU_RSI], 1);
+	ck_assert_uint_eq(s.rip, CODE32 + 7);
+	run_done(&r);
+}
+END_TEST
+
 START_TEST(test_triple_fault)
 {
 	static const uint8_t code[] = { 0xcc, 0xf4 };   /* int3 with an empty IDT */
@@ -617,6 +801,11 @@ static Suite *soft_suite(void)
 	tcase_add_test(tc, test_smc_other_block);
 	tcase_add_test(tc, test_real_divide_error);
 	tcase_add_test(tc, test_real_ud_and_int_iret);
+	tcase_add_test(tc, test_limit_word_at_ffff);
+	tcase_add_test(tc, test_limit_stack);
+	tcase_add_test(tc, test_limit_rep_movsw);
+	tcase_add_test(tc, test_limit_code_fetch);
+	tcase_add_test(tc, test_limit_flat_and_cs_change);
 	tcase_add_test(tc, test_triple_fault);
 	tcase_add_test(tc, test_protected_idt);
 	tcase_add_test(tc, test_smp_refused);
