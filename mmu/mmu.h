@@ -12,8 +12,8 @@
  * Without paging (this issue) linear == physical. The page walker of the
  * next issue fills the same entries; faults will then be raised from the
  * slow path (mmu_* functions may longjmp through soft_raise), never from
- * the fast path. Segmentation (bases, limits) is the caller's business:
- * addresses here are linear. */
+ * the fast path. Segmentation (bases, limits) is the caller's business
+ * (the limit check: cpu/soft_seglimit.h): addresses here are linear. */
 #ifndef MORPHEUS_MMU_H
 #define MORPHEUS_MMU_H
 
