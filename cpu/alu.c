@@ -6,40 +6,7 @@
  * memory, no exceptions (a divide error is a return value). */
 #include "cpu/alu.h"
 
-static inline uint32_t size_mask(unsigned size)
-{
-	return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
-}
-
-static inline uint32_t sign_bit(unsigned size)
-{
-	return size >= 4 ? 0x80000000u : 1u << (size * 8 - 1);
-}
-
-static inline int32_t sign_extend(uint32_t v, unsigned size)
-{
-	if (size == 1)
-		return (int8_t)v;
-	if (size == 2)
-		return (int16_t)v;
-	return (int32_t)v;
-}
-
-static inline uint32_t parity_flag(uint32_t v)
-{
-	return __builtin_parity(v & 0xff) ? 0 : FLAG_PF;
-}
-
-/* SF ZF PF of a value already masked to its size. */
-static inline uint32_t result_flags(uint32_t v, unsigned size)
-{
-	return (v & sign_bit(size) ? FLAG_SF : 0) | (v ? 0 : FLAG_ZF) | parity_flag(v);
-}
-
-static inline uint32_t bool_flag(bool b, uint32_t flag)
-{
-	return b ? flag : 0;
-}
+#include "cpu/operand_bits.h"
 
 /* Sets CF and OF, keeps SF ZF AF PF of the flags before. */
 static void set_cf_of(struct lazy_flags *f, uint32_t old, bool cf, bool of)

@@ -52,40 +52,7 @@
  */
 #include "cpu/flags.h"
 
-static inline uint32_t size_mask(unsigned size)
-{
-	return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
-}
-
-static inline uint32_t sign_bit(unsigned size)
-{
-	return size >= 4 ? 0x80000000u : 1u << (size * 8 - 1);
-}
-
-static inline int32_t sign_extend(uint32_t v, unsigned size)
-{
-	if (size == 1)
-		return (int8_t)v;
-	if (size == 2)
-		return (int16_t)v;
-	return (int32_t)v;
-}
-
-static inline uint32_t parity_flag(uint32_t v)
-{
-	return __builtin_parity(v & 0xff) ? 0 : FLAG_PF;
-}
-
-/* SF ZF PF of a result already masked to its size. */
-static inline uint32_t result_flags(uint32_t dst, uint32_t sign)
-{
-	return (dst & sign ? FLAG_SF : 0) | (dst ? 0 : FLAG_ZF) | parity_flag(dst);
-}
-
-static inline uint32_t bool_flag(bool b, uint32_t flag)
-{
-	return b ? flag : 0;
-}
+#include "cpu/operand_bits.h"
 
 /* CF of SHL/SHR/SAR by 1..31 as the host computes it (see the table). */
 static uint32_t shift_carry(unsigned op, unsigned size, uint32_t aux, unsigned count)
@@ -175,7 +142,7 @@ uint32_t flags_compute(const struct lazy_flags *f)
 	default:
 		return 0;
 	}
-	return flags | result_flags(dst, sign);
+	return flags | (dst & sign ? FLAG_SF : 0) | (dst ? 0 : FLAG_ZF) | parity_flag(dst);
 }
 
 bool flags_carry(const struct lazy_flags *f)
