@@ -5,7 +5,8 @@
  *
  * The engine loop (on the frontend's engine thread): clear the exit
  * request, check machine->event, find the block at CS:EIP (translate it on
- * a miss), chain the previous block's exit to it, run it. Exceptions
+ * a miss), enter it in the jump cache, chain the previous block's exit to
+ * it, run it. Exceptions
  * raised inside a block come back through a longjmp to run(), which
  * delivers them and enters the loop again.
  *
@@ -92,7 +93,7 @@ static void soft_cpu_load_state(struct soft_cpu *cpu, const struct cpu_state *s)
 	cpu->s = *s;
 	cpu->s.rflags |= RFLAGS_FIXED;
 	flags_set(&cpu->cc, (uint32_t)s->rflags & FLAGS_ARITH);
-	mmu_flush(&cpu->mmu);
+	soft_cpu_flush_tlb(cpu);
 	cpu->halted = false;
 }
 
@@ -204,11 +205,16 @@ static void soft_loop(struct soft_engine *e)
 			soft_fail(cpu, "cannot translate (translator limit or code cache too small)");
 			return;
 		}
-		/* Chain the previous block's exit here. Without paging a
-		 * linear address always maps to the same physical one; with
-		 * paging (next issue) chaining must stay within a page or
-		 * be dropped on CR3 writes. */
+		/* Enter the block in the jump cache (indirect branches find
+		 * it there) and chain the previous block's exit here. Without
+		 * paging a linear address always maps to the same physical
+		 * one; with paging (next issue) chaining must stay within a
+		 * page or be dropped on CR3 writes (the jump cache is, with
+		 * the TLB: soft_cpu_flush_tlb). */
 		uint64_t generation = jit_cache_generation(e->cache);
+		if (generation != last_generation)   /* a flush: the pointers are stale */
+			memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
+		cpu->jmp_cache[soft_jmp_hash(b->cs_base + eip)] = b;
 		if (last.from && last.slot >= 0 && generation == last_generation && last.from->valid &&
 		    last.from->mode == b->mode && last.from->cs_base == b->cs_base)
 			last.from->chain[last.slot] = b;

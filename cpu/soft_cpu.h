@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cpu/cpu_state.h"
 #include "cpu/flags.h"
@@ -46,12 +47,26 @@ struct soft_stats {
 	uint64_t run_ns;             /* time in run() */
 };
 
+/* The jump cache: the last block found at each (hashed) linear address,
+ * for indirect jumps, calls and RET (IR op EXIT_IND). Entries are checked
+ * against the block's EIP, CS base, mode and `valid` before use. */
+#define SOFT_JMP_CACHE_SIZE 1024u
+
+static inline unsigned soft_jmp_hash(uint32_t lin)
+{
+	return (lin ^ (lin >> 10)) & (SOFT_JMP_CACHE_SIZE - 1);
+}
+
 struct soft_cpu {
 	struct cpu_state s;
 	struct lazy_flags cc;
 	struct mmu mmu;
 	struct machine *m;
 	struct jit_cache *cache;
+	/* Filled by the engine loop. Keyed by linear address: cleared with
+	 * the TLB (soft_cpu_flush_tlb) and on a wholesale cache flush (it
+	 * holds block pointers). */
+	struct jit_block *jmp_cache[SOFT_JMP_CACHE_SIZE];
 
 	/* exceptions raised inside a block */
 	sigjmp_buf fault_jmp;
@@ -73,6 +88,14 @@ struct soft_cpu {
 
 	struct soft_stats stats;
 };
+
+/* Drops the TLB and the jump cache: linear addresses may map elsewhere
+ * (CR0/CR3/CR4 writes, a new state). */
+static inline void soft_cpu_flush_tlb(struct soft_cpu *cpu)
+{
+	mmu_flush(&cpu->mmu);
+	memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
+}
 
 /* EFLAGS with the arithmetic flags materialized from cc. */
 uint32_t soft_cpu_get_flags(const struct soft_cpu *cpu);

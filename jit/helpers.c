@@ -16,6 +16,7 @@
  * not deliver exceptions (cpu/soft_exception.c) or decode anything. */
 #include "jit/helpers.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "cpu/alu.h"
@@ -362,6 +363,11 @@ static uint32_t h_string(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_
 			if ((rep == JIT_REP_E && !zf) || (rep == JIT_REP_NE && zf))
 				return 1;
 		}
+		/* A port access may have stopped the machine (debug exit,
+		 * reset): leave between iterations, as for an interrupt. */
+		if ((op == X86_OP_INS || op == X86_OP_OUTS) &&
+		    atomic_load_explicit(&cpu->exit_request, memory_order_relaxed))
+			return 0;
 	}
 }
 
@@ -733,7 +739,7 @@ static uint32_t h_write_cr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint3
 	case 21: case 23: cpu->s.dr[7] = a; break;
 	default: soft_raise(cpu, EXC_UD, false, 0);
 	}
-	mmu_flush(&cpu->mmu);
+	soft_cpu_flush_tlb(cpu);
 	return 0;
 }
 

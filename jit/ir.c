@@ -87,22 +87,53 @@ unsigned ir_op_properties(const struct ir_op *op)
 			return IR_READS_FLAGS | IR_WRITES_FLAGS;
 		return IR_WRITES_FLAGS;
 	case IR_SETFLAGS:
+	case IR_INC32R:   /* keeps CF */
 		return IR_READS_FLAGS | IR_WRITES_FLAGS;
+	case IR_ADD32RR: case IR_ADD32RI: case IR_SUB32RR: case IR_SUB32RI:
+	case IR_AND32RR: case IR_AND32RI: case IR_OR32RR: case IR_OR32RI:
+	case IR_XOR32RR: case IR_XOR32RI: case IR_CMP32RR: case IR_CMP32RI:
+	case IR_TEST32RR: case IR_TEST32RI:
+		return IR_WRITES_FLAGS;
 	case IR_LD8: case IR_LD16: case IR_LD32:
 	case IR_ST8: case IR_ST16: case IR_ST32: case IR_PROBEW:
 	case IR_IN: case IR_OUT: case IR_ADDSEG: case IR_CHKIP:
+	case IR_LD32R: case IR_LDZX8R: case IR_LDZX16R:
 		return IR_MAY_FAULT;
+	case IR_ST32R: case IR_ST8R:   /* they leave after a store into code */
+		return IR_MAY_FAULT | IR_IS_EXIT;
 	case IR_EA:
 		return op->aux != IR_NOREG ? IR_MAY_FAULT : 0;   /* the limit check */
+	case IR_JCC:
+		return IR_READS_FLAGS | IR_IS_EXIT;
 	case IR_HELPER:
 		return op->aux < JIT_NR_HELPERS ? jit_helpers[op->aux].properties : IR_READS_FLAGS | IR_MAY_FAULT;
 	case IR_RAISE:
 		return IR_MAY_FAULT | IR_IS_EXIT;
 	case IR_SMCCHK: case IR_EXIT_JMP: case IR_BRANCH: case IR_EXIT_DYN:
-	case IR_EXIT_STATE: case IR_EXIT_HLT:
+	case IR_EXIT_STATE: case IR_EXIT_HLT: case IR_EXIT_IND:
 		return IR_IS_EXIT;
 	default:
 		return 0;
+	}
+}
+
+enum ir_opcode ir_without_flags(enum ir_opcode opc)
+{
+	switch (opc) {
+	case IR_FLAGS: case IR_CMP32RR: case IR_CMP32RI: case IR_TEST32RR: case IR_TEST32RI:
+		return IR_NR_OPCODES;
+	case IR_ADD32RR: return IR_ADD32RR_NF;
+	case IR_ADD32RI: return IR_ADD32RI_NF;
+	case IR_INC32R: return IR_ADD32RI_NF;   /* imm is 1 or -1 */
+	case IR_SUB32RR: return IR_SUB32RR_NF;
+	case IR_SUB32RI: return IR_SUB32RI_NF;
+	case IR_AND32RR: return IR_AND32RR_NF;
+	case IR_AND32RI: return IR_AND32RI_NF;
+	case IR_OR32RR: return IR_OR32RR_NF;
+	case IR_OR32RI: return IR_OR32RI_NF;
+	case IR_XOR32RR: return IR_XOR32RR_NF;
+	case IR_XOR32RI: return IR_XOR32RI_NF;
+	default: return opc;
 	}
 }
 
@@ -112,13 +143,19 @@ int ir_remove_dead_flags(struct ir_op *ops, int *nr_ops)
 	 * before the next full overwrite. The state at a fault or an exit
 	 * must be exact, so those read the flags. */
 	bool live = true;
-	int removed = 0;
+	int removed = 0, dropped = 0;
 	for (int i = *nr_ops - 1; i >= 0; i--) {
 		unsigned p = ir_op_properties(&ops[i]);
-		if (ops[i].opc == IR_FLAGS && !live && !(p & IR_READS_FLAGS)) {
-			ops[i].opc = IR_NR_OPCODES;   /* mark for removal */
-			removed++;
-			continue;
+		if ((p & IR_WRITES_FLAGS) && !live) {
+			/* Dead flags: INC/DEC then need not read CF either. */
+			enum ir_opcode twin = ir_without_flags(ops[i].opc);
+			if (twin != ops[i].opc) {
+				if (twin == IR_NR_OPCODES)
+					removed++;   /* marked for removal */
+				ops[i].opc = (uint16_t)twin;
+				dropped++;
+				p = ir_op_properties(&ops[i]);
+			}
 		}
 		if (p & IR_WRITES_FLAGS)
 			live = false;
@@ -132,7 +169,7 @@ int ir_remove_dead_flags(struct ir_op *ops, int *nr_ops)
 				ops[n++] = ops[i];
 		*nr_ops = n;
 	}
-	return removed;
+	return dropped;
 }
 
 static const char *const ir_reg_names[4][8] = {
@@ -213,7 +250,26 @@ static void ir_print_op(FILE *out, const struct jit_block *b, const struct ir_op
 	case IR_BRANCH:
 		fprintf(out, "t%u ? 0x%" PRIx32 " : 0x%" PRIx32, op->a, b->exit_eip[0], b->exit_eip[1]);
 		break;
-	case IR_EXIT_DYN: case IR_CHKIP: fprintf(out, "t%u", op->a); break;
+	case IR_EXIT_DYN: case IR_CHKIP: case IR_EXIT_IND: fprintf(out, "t%u", op->a); break;
+	case IR_MOV32RI: case IR_ADD32RI: case IR_SUB32RI: case IR_AND32RI: case IR_OR32RI:
+	case IR_XOR32RI: case IR_CMP32RI: case IR_TEST32RI: case IR_INC32R: case IR_ADD32RI_NF:
+	case IR_SUB32RI_NF: case IR_AND32RI_NF: case IR_OR32RI_NF: case IR_XOR32RI_NF:
+		fprintf(out, "%s, 0x%" PRIx32, ir_reg(3, op->aux), op->imm);
+		break;
+	case IR_MOV32RR: case IR_ADD32RR: case IR_SUB32RR: case IR_AND32RR: case IR_OR32RR:
+	case IR_XOR32RR: case IR_CMP32RR: case IR_TEST32RR: case IR_ADD32RR_NF: case IR_SUB32RR_NF:
+	case IR_AND32RR_NF: case IR_OR32RR_NF: case IR_XOR32RR_NF:
+		fprintf(out, "%s, %s", ir_reg(3, op->aux), ir_reg(3, op->b));
+		break;
+	case IR_LD32R: case IR_LDZX8R: case IR_LDZX16R: case IR_ST32R: case IR_ST8R:
+		fprintf(out, "%s, %s:[%s + %s*%u + 0x%" PRIx32 "]%s",
+			op->opc == IR_ST8R ? ir_reg(op->d >> 2, op->d & 3) : ir_reg(3, op->d), ir_seg(op->aux),
+			op->a == IR_NOREG ? "-" : ir_reg(3, op->a), op->b == IR_NOREG ? "-" : ir_reg(3, op->b),
+			1u << op->size, op->imm, op->c ? " (16-bit)" : "");
+		break;
+	case IR_JCC:
+		fprintf(out, "cc%u ? 0x%" PRIx32 " : 0x%" PRIx32, op->aux, b->exit_eip[0], b->exit_eip[1]);
+		break;
 	case IR_EXIT_STATE: break;
 	default: fprintf(out, "t%u, t%u, t%u", op->d, op->a, op->b); break;
 	}

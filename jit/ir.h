@@ -74,7 +74,42 @@
 	X(BRANCH, "exit to slot 0 if a else slot 1") \
 	X(EXIT_DYN, "exit to EIP a") \
 	X(EXIT_STATE, "exit, EIP and mode already in the state") \
-	X(EXIT_HLT, "halt, EIP = imm")
+	X(EXIT_HLT, "halt, EIP = imm") \
+	X(EXIT_IND, "exit to EIP a through the jump cache (indirect branch)") \
+	/* fused ops for the common 32-bit shapes (docs/ir.md, "Fused ops") */ \
+	X(MOV32RR, "reg[aux] = reg[b]") \
+	X(MOV32RI, "reg[aux] = imm") \
+	X(ADD32RR, "reg[aux] += reg[b], flags") \
+	X(ADD32RI, "reg[aux] += imm, flags") \
+	X(SUB32RR, "reg[aux] -= reg[b], flags") \
+	X(SUB32RI, "reg[aux] -= imm, flags") \
+	X(AND32RR, "reg[aux] &= reg[b], flags") \
+	X(AND32RI, "reg[aux] &= imm, flags") \
+	X(OR32RR, "reg[aux] |= reg[b], flags") \
+	X(OR32RI, "reg[aux] |= imm, flags") \
+	X(XOR32RR, "reg[aux] ^= reg[b], flags") \
+	X(XOR32RI, "reg[aux] ^= imm, flags") \
+	X(CMP32RR, "flags of reg[aux] - reg[b]") \
+	X(CMP32RI, "flags of reg[aux] - imm") \
+	X(TEST32RR, "flags of reg[aux] & reg[b]") \
+	X(TEST32RI, "flags of reg[aux] & imm") \
+	X(INC32R, "reg[aux] += imm (1 or -1), INC/DEC flags") \
+	X(ADD32RR_NF, "reg[aux] += reg[b]") \
+	X(ADD32RI_NF, "reg[aux] += imm") \
+	X(SUB32RR_NF, "reg[aux] -= reg[b]") \
+	X(SUB32RI_NF, "reg[aux] -= imm") \
+	X(AND32RR_NF, "reg[aux] &= reg[b]") \
+	X(AND32RI_NF, "reg[aux] &= imm") \
+	X(OR32RR_NF, "reg[aux] |= reg[b]") \
+	X(OR32RI_NF, "reg[aux] |= imm") \
+	X(XOR32RR_NF, "reg[aux] ^= reg[b]") \
+	X(XOR32RI_NF, "reg[aux] ^= imm") \
+	X(LD32R, "reg[d] = dword at the EA") \
+	X(LDZX8R, "reg[d] = zero-extended byte at the EA") \
+	X(LDZX16R, "reg[d] = zero-extended word at the EA") \
+	X(ST32R, "dword at the EA = reg[d]; leaves after a store into code") \
+	X(ST8R, "byte at the EA = byte register d; leaves after a store into code") \
+	X(JCC, "exit to slot 0 if condition aux, else slot 1")
 
 enum ir_opcode {
 #define IR_ENUM(name, text) IR_##name,
@@ -132,7 +167,6 @@ struct jit_block {
 	uint8_t nr_pages;
 	struct jit_block *page_next[2];
 	uint8_t page_next_slot[2];
-	uint64_t exec_count;
 	struct jit_insn_info *insns;
 	struct ir_op ops[];
 };
@@ -173,9 +207,14 @@ int ir_exit_slot(struct ir_builder *b, uint32_t eip, uint16_t retired);
 #define IR_MAY_FAULT (1u << 2)       /* may leave the block through an exception */
 #define IR_IS_EXIT (1u << 3)
 unsigned ir_op_properties(const struct ir_op *op);
-/* Removes FLAGS ops whose result the block overwrites before anything
- * reads it (a reader is an op that reads flags, may fault, or exits).
- * Returns how many were removed. */
+/* The op that does what `opc` does without setting the flags: its _NF
+ * twin, IR_NR_OPCODES when nothing is left to do (FLAGS, CMP, TEST), or
+ * `opc` itself when it does not set flags. */
+enum ir_opcode ir_without_flags(enum ir_opcode opc);
+/* Drops the flag update of every op whose flags the block overwrites
+ * before anything reads them (a reader is an op that reads flags, may
+ * fault, or exits): FLAGS, CMP and TEST ops are removed, fused ALU ops
+ * become their _NF twins. Returns how many flag updates were dropped. */
 int ir_remove_dead_flags(struct ir_op *ops, int *nr_ops);
 
 const char *ir_opcode_name(enum ir_opcode opc);

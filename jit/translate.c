@@ -19,10 +19,14 @@
  *   at the branch (CHKIP at run time for computed ones); a block records
  *   the CS limits its translation holds for (jit_block.cs_limit_lo/hi);
  * - after an instruction that stores, SMCCHK leaves the block if the store
- *   hit translated code.
+ *   hit translated code;
+ * - the common 32-bit shapes (ALU and MOV on registers and immediates,
+ *   MOV/MOVZX with memory, INC/DEC, Jcc) become one fused op each
+ *   (docs/ir.md, "Fused ops"); indirect branches exit through the jump
+ *   cache (EXIT_IND).
  * A block ends after a branch, an instruction that changes the decoding
  * mode or needs the engine (MOV CR0, far transfers, INT, IRET, HLT, REP
- * string ops, loads of SS in protected mode), before the first instruction
+ * string ops, loads of SS in protected mode, port accesses), before the first instruction
  * of another page, or at JIT_MAX_INSNS instructions. It does not run
  * anything, nor decide semantics of irregular instructions (helpers.c,
  * cpu/alu.c). */
@@ -249,6 +253,24 @@ static void exit_dyn(struct tr *tr, uint16_t eip)
 	tr->end = true;
 }
 
+/* Jcc: slot 0 (taken) when condition cc holds. */
+static void exit_jcc(struct tr *tr, unsigned cc, uint32_t taken, uint32_t not_taken)
+{
+	ir_exit_slot(tr->ir, taken, insn_index(tr) + 1);
+	ir_exit_slot(tr->ir, not_taken, insn_index(tr) + 1);
+	struct ir_op *op = emit(tr, IR_JCC);
+	op->aux = (uint8_t)cc;
+	tr->end = true;
+}
+
+/* An indirect branch (JMP/CALL r/m, RET): through the jump cache. */
+static void exit_ind(struct tr *tr, uint16_t eip)
+{
+	struct ir_op *op = emit(tr, IR_EXIT_IND);
+	op->a = eip;
+	tr->end = true;
+}
+
 static void exit_state(struct tr *tr)
 {
 	emit(tr, IR_EXIT_STATE);
@@ -267,11 +289,10 @@ static void exit_next(struct tr *tr)
 /* The linear address of the memory operand (disp_extra added to the
  * displacement: POP [ESP+x]) for an access of `len` bytes (0: no segment,
  * no check: LEA). */
-static uint16_t ea_linear(struct tr *tr, int32_t disp_extra, unsigned len)
+/* Fills the address fields of EA (and of the fused memory ops). */
+static void ea_fields(struct tr *tr, struct ir_op *op, int32_t disp_extra, unsigned len)
 {
 	const struct insn_mem *m = &tr->in->mem;
-	struct ir_op *op = emit(tr, IR_EA);
-	op->d = tmp(tr);
 	op->a = m->base < 0 ? IR_NOREG : (uint16_t)m->base;
 	op->b = m->index < 0 ? IR_NOREG : (uint16_t)m->index;
 	op->size = m->scale;
@@ -279,7 +300,32 @@ static uint16_t ea_linear(struct tr *tr, int32_t disp_extra, unsigned len)
 	op->c = tr->in->addrsize == 2;
 	op->aux = len ? m->seg : IR_NOREG;
 	op->last = (uint8_t)(len ? len - 1 : 0);
+}
+
+static uint16_t ea_linear(struct tr *tr, int32_t disp_extra, unsigned len)
+{
+	struct ir_op *op = emit(tr, IR_EA);
+	op->d = tmp(tr);
+	ea_fields(tr, op, disp_extra, len);
 	return op->d;
+}
+
+/* A fused memory op (LD32R, LDZX8R, LDZX16R, ST32R, ST8R): `len` bytes at
+ * the memory operand, to or from register `reg`. */
+static void mem_fused(struct tr *tr, enum ir_opcode opc, unsigned reg, unsigned len)
+{
+	struct ir_op *op = emit(tr, opc);
+	ea_fields(tr, op, 0, len);
+	op->d = (uint16_t)reg;
+}
+
+/* A fused 32-bit register op: reg[aux] with reg[b] (or imm). */
+static void reg_fused(struct tr *tr, enum ir_opcode opc, unsigned reg, unsigned src_reg, uint32_t imm)
+{
+	struct ir_op *op = emit(tr, opc);
+	op->aux = (uint8_t)reg;
+	op->b = (uint16_t)src_reg;
+	op->imm = imm;
 }
 
 /* The effective address without segment (LEA). */
@@ -384,11 +430,34 @@ static unsigned lockable(unsigned op)
 	}
 }
 
+/* The fused op of a 32-bit ALU instruction on a register with a register
+ * (rr) or an immediate; IR_NR_OPCODES for ADC and SBB. */
+static enum ir_opcode alu_fused(unsigned op, bool rr)
+{
+	switch (op) {
+	case X86_OP_ADD: return rr ? IR_ADD32RR : IR_ADD32RI;
+	case X86_OP_SUB: return rr ? IR_SUB32RR : IR_SUB32RI;
+	case X86_OP_AND: return rr ? IR_AND32RR : IR_AND32RI;
+	case X86_OP_OR: return rr ? IR_OR32RR : IR_OR32RI;
+	case X86_OP_XOR: return rr ? IR_XOR32RR : IR_XOR32RI;
+	case X86_OP_CMP: return rr ? IR_CMP32RR : IR_CMP32RI;
+	case X86_OP_TEST: return rr ? IR_TEST32RR : IR_TEST32RI;
+	default: return IR_NR_OPCODES;
+	}
+}
+
 static void tr_alu2(struct tr *tr)
 {
 	const struct insn *in = tr->in;
-	const struct insn_operand *d = &in->operand[0];
+	const struct insn_operand *d = &in->operand[0], *s = &in->operand[1];
 	unsigned size = d->size, op = in->op;
+	if (size == 4 && d->kind == OPND_REG && (s->kind == OPND_REG || s->kind == OPND_IMM)) {
+		enum ir_opcode f = alu_fused(op, s->kind == OPND_REG);
+		if (f != IR_NR_OPCODES) {
+			reg_fused(tr, f, d->reg, s->kind == OPND_REG ? s->reg : 0, (uint32_t)in->imm);
+			return;
+		}
+	}
 	uint16_t addr = 0;
 	uint16_t a = read_opnd(tr, d, size, &addr);
 	uint16_t b = read_opnd(tr, &in->operand[1], size, NULL);
@@ -424,6 +493,10 @@ static void tr_unary(struct tr *tr)
 	const struct insn *in = tr->in;
 	const struct insn_operand *d = &in->operand[0];
 	unsigned size = d->size;
+	if (size == 4 && d->kind == OPND_REG && (in->op == X86_OP_INC || in->op == X86_OP_DEC)) {
+		reg_fused(tr, IR_INC32R, d->reg, 0, in->op == X86_OP_INC ? 1 : 0xffffffffu);
+		return;
+	}
 	uint16_t addr = 0;
 	uint16_t a = read_opnd(tr, d, size, &addr);
 	uint16_t r;
@@ -557,6 +630,26 @@ static void tr_mov(struct tr *tr)
 			write_opnd(tr, d, 2, 0, sel);
 		return;
 	}
+	if (d->size == 4 && d->kind == OPND_REG) {
+		if (s->kind == OPND_REG) {
+			reg_fused(tr, IR_MOV32RR, d->reg, s->reg, 0);
+			return;
+		}
+		if (s->kind == OPND_IMM) {
+			reg_fused(tr, IR_MOV32RI, d->reg, 0, (uint32_t)in->imm);
+			return;
+		}
+		if (s->kind == OPND_MEM) {
+			mem_fused(tr, IR_LD32R, d->reg, 4);
+			return;
+		}
+	}
+	if (d->kind == OPND_MEM && s->kind == OPND_REG && (d->size == 4 || d->size == 1)) {
+		/* Its store ends it: the op leaves by itself after a store
+		 * into translated code (no SMCCHK). */
+		mem_fused(tr, d->size == 4 ? IR_ST32R : IR_ST8R, s->reg, d->size);
+		return;
+	}
 	write_opnd(tr, d, d->size, 0, read_opnd(tr, s, d->size, NULL));
 }
 
@@ -564,6 +657,10 @@ static void tr_movx(struct tr *tr)
 {
 	const struct insn *in = tr->in;
 	unsigned ssize = in->operand[1].size;
+	if (in->op == X86_OP_MOVZX && in->operand[0].size == 4 && in->operand[1].kind == OPND_MEM) {
+		mem_fused(tr, ssize == 1 ? IR_LDZX8R : IR_LDZX16R, in->operand[0].reg, ssize);
+		return;
+	}
 	uint16_t v = read_opnd(tr, &in->operand[1], ssize, NULL);
 	if (in->op == X86_OP_MOVSX)
 		v = unary(tr, ssize == 1 ? IR_SEXT8 : IR_SEXT16, v);
@@ -792,6 +889,8 @@ static void tr_string(struct tr *tr)
 		/* Done: on to the next instruction; else restart this one
 		 * (the chunk retires nothing). */
 		exit_branch(tr, done, tr->next, tr->eip, insn_index(tr));
+	} else if (in->op == X86_OP_INS || in->op == X86_OP_OUTS) {
+		exit_next(tr);   /* a port access: as IN/OUT (tr_io) */
 	}
 }
 
@@ -808,12 +907,12 @@ static void tr_control(struct tr *tr)
 		}
 		uint16_t t = o->kind == OPND_REL ? movi(tr, branch_target(tr)) : read_opnd(tr, o, size, NULL);
 		check_target(tr, t);
-		exit_dyn(tr, t);
+		exit_ind(tr, t);
 		return;
 	}
 	case X86_OP_JCC:
 		if (target_in_limit(tr, branch_target(tr)))
-			exit_branch(tr, cond(tr, in->cond), branch_target(tr), tr->next, insn_index(tr) + 1);
+			exit_jcc(tr, in->cond, branch_target(tr), tr->next);
 		else
 			exit_dyn(tr, select_target(tr, cond(tr, in->cond), branch_target(tr)));
 		return;
@@ -829,7 +928,7 @@ static void tr_control(struct tr *tr)
 		if (fixed)
 			exit_jmp(tr, branch_target(tr));
 		else
-			exit_dyn(tr, target);
+			exit_ind(tr, target);
 		return;
 	}
 	case X86_OP_RET: {
@@ -839,7 +938,7 @@ static void tr_control(struct tr *tr)
 		if (in->nr_operands && o->kind == OPND_IMM)
 			nesp = alu_imm(tr, IR_ADDI, nesp, (uint32_t)in->imm & 0xffff);
 		put_esp(tr, nesp);
-		exit_dyn(tr, v);
+		exit_ind(tr, v);
 		return;
 	}
 	case X86_OP_LOOP: case X86_OP_LOOPE: case X86_OP_LOOPNE: case X86_OP_JCXZ: {
@@ -974,6 +1073,10 @@ static void tr_io(struct tr *tr)
 		op->b = v;
 		op->size = (uint8_t)size;
 	}
+	/* A port access may stop or reset the machine (debug exit, port
+	 * 0x92, the i8042), change A20 or raise an interrupt: nothing after
+	 * it runs before the engine loop has looked. */
+	exit_next(tr);
 }
 
 static void tr_misc_data(struct tr *tr)

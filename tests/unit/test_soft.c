@@ -8,7 +8,8 @@
  * block run before), exceptions through the real-mode IVT with the
  * faulting EIP, INT/IRET, triple faults, segment limits (data, stack,
  * string and code fetch; a block translated for another CS limit), the
- * dead-flags pass, the code
+ * dead-flags pass, port writes ending their block (debug exit), the fused
+ * 32-bit ops against the generic path, the code
  * cache's flush, HLT costing no host CPU, traces, and random code (no
  * crash, always stoppable). The ALU semantics themselves are test_alu's;
  * the 80286 vectors are test_singlestep's. */
@@ -231,6 +232,234 @@ START_TEST(test_repe_cmpsb_and_zero_count)
 	ck_assert(r.after.rflags & FLAG_CF);            /* 0xab < 0xac */
 	ck_assert_uint_eq(reg(&r, CPU_RDI), 0x300000 + 5001);
 	ck_assert_uint_eq(r.m.ram[0x300000 + 5001], 0xab);   /* STOSD wrote nothing */
+	run_done(&r);
+}
+END_TEST
+
+/* A port write may stop the machine: nothing after it in its block runs
+ * (IN/OUT, OUTS, and REP OUTS between iterations). */
+START_TEST(test_port_write_ends_block)
+{
+	static const uint8_t out_imm[] = {
+		0xb8, 0x11, 0x00, 0x00, 0x00,   /* mov eax, 0x11 */
+		0xe6, 0xf4,                     /* out 0xf4, al: debug exit */
+		0x40,                           /* inc eax */
+		0xa3, 0x00, 0x00, 0x20, 0x00,   /* mov [0x200000], eax */
+		0xf4,
+	};
+	static const uint8_t outs[] = {
+		0xba, 0xf4, 0x00, 0x00, 0x00,   /* mov edx, 0xf4 */
+		0xbe, 0x00, 0x00, 0x20, 0x00,   /* mov esi, 0x200000 */
+		0x6e,                           /* outsb */
+		0x40,                           /* inc eax */
+		0xf4,
+	};
+	static const uint8_t rep_outs[] = {
+		0xba, 0xf4, 0x00, 0x00, 0x00,   /* mov edx, 0xf4 */
+		0xbe, 0x00, 0x00, 0x20, 0x00,   /* mov esi, 0x200000 */
+		0xb9, 0x64, 0x00, 0x00, 0x00,   /* mov ecx, 100 */
+		0xf3, 0x6e,                     /* rep outsb */
+		0x40,                           /* inc eax */
+		0xf4,
+	};
+	struct run r;
+	run_flat(&r, out_imm, sizeof(out_imm));
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_DEBUG_EXIT);
+	ck_assert_uint_eq(reg(&r, CPU_RAX), 0x11);
+	ck_assert_uint_eq(r.m.ram[0x200000], 0);
+	ck_assert_uint_eq(r.after.rip, CODE32 + 7);
+	ck_assert_uint_eq(r.retired, 2);
+	run_done(&r);
+
+	run_flat(&r, outs, sizeof(outs));
+	r.before.gpr[CPU_RAX] = 5;
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_DEBUG_EXIT);
+	ck_assert_uint_eq(reg(&r, CPU_RAX), 5);
+	ck_assert_uint_eq(reg(&r, CPU_RSI), 0x200001);
+	ck_assert_uint_eq(r.after.rip, CODE32 + 11);
+	run_done(&r);
+
+	run_flat(&r, rep_outs, sizeof(rep_outs));
+	r.before.gpr[CPU_RAX] = 5;
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_DEBUG_EXIT);
+	ck_assert_uint_eq(reg(&r, CPU_RAX), 5);
+	ck_assert_uint_eq(reg(&r, CPU_RCX), 99);     /* one iteration, then out */
+	ck_assert_uint_eq(r.after.rip, CODE32 + 15);   /* at the REP OUTSB again */
+	run_done(&r);
+}
+END_TEST
+
+/* ---- fused 32-bit ops against the generic path ----
+ * `op eax, ebx` and `op eax, imm32` translate to fused ops (ADD32RR...);
+ * `op eax, [m]` and `op dword [m], imm32` to generic ones (LD, ALU op,
+ * FLAGS). Both must give the same EAX and flags, and SETcc after the fused
+ * op must agree with the materialized flags (PUSHFD). */
+
+struct emitter {
+	uint8_t *p;
+};
+
+static void emit_bytes(struct emitter *e, const uint8_t *b, size_t n)
+{
+	memcpy(e->p, b, n);
+	e->p += n;
+}
+
+static void emit_u8(struct emitter *e, uint8_t v)
+{
+	*e->p++ = v;
+}
+
+static void emit_u32(struct emitter *e, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		emit_u8(e, (uint8_t)(v >> (8 * i)));
+}
+
+/* mov r32, imm32 */
+static void emit_mov_ri(struct emitter *e, unsigned reg, uint32_t v)
+{
+	emit_u8(e, (uint8_t)(0xb8 + reg));
+	emit_u32(e, v);
+}
+
+/* mov [addr], r32 */
+static void emit_store(struct emitter *e, unsigned reg, uint32_t addr)
+{
+	emit_u8(e, 0x89);
+	emit_u8(e, (uint8_t)(0x05 | reg << 3));
+	emit_u32(e, addr);
+}
+
+/* pushfd; pop ecx; mov [rec], eax; mov [rec + 4], ecx */
+static void emit_record(struct emitter *e, uint32_t rec)
+{
+	emit_u8(e, 0x9c);
+	emit_u8(e, 0x59);
+	emit_store(e, CPU_RAX, rec);
+	emit_store(e, CPU_RCX, rec + 4);
+}
+
+#define FUSED_DATA 0x200000u    /* the memory operand */
+#define FUSED_REC 0x201000u     /* 32-byte records: fused */
+#define GENERIC_REC 0x209000u   /* and generic */
+
+/* The condition `cc` from EFLAGS bits (SDM vol. 1, B.1). */
+static bool cond_of_flags(uint32_t f, unsigned cc)
+{
+	bool cf = f & FLAG_CF, zf = f & FLAG_ZF, sf = f & FLAG_SF, of = f & FLAG_OF, pf = f & FLAG_PF;
+	bool r;
+	switch (cc >> 1) {
+	case 0: r = of; break;
+	case 1: r = cf; break;
+	case 2: r = zf; break;
+	case 3: r = cf || zf; break;
+	case 4: r = sf; break;
+	case 5: r = pf; break;
+	case 6: r = sf != of; break;
+	default: r = zf || sf != of; break;
+	}
+	return r ^ (cc & 1);
+}
+
+START_TEST(test_fused_ops_match_generic)
+{
+	/* ADD OR AND SUB XOR CMP (group-1 /n and the r/m, r opcode n*8+1),
+	 * then TEST; INC and DEC below. */
+	static const struct { uint8_t rm_r, r_rm, grp, n; } ops[] = {
+		{ 0x01, 0x03, 0x81, 0 }, { 0x09, 0x0b, 0x81, 1 }, { 0x21, 0x23, 0x81, 4 },
+		{ 0x29, 0x2b, 0x81, 5 }, { 0x31, 0x33, 0x81, 6 }, { 0x39, 0x3b, 0x81, 7 },
+		{ 0x85, 0x85, 0xf7, 0 },
+	};
+	uint32_t vals[24] = { 0, 1, 2, 0x7f, 0x80, 0xff, 0x7fffffff, 0x80000000, 0x80000001,
+			      0xfffffffe, 0xffffffff, 0x12345678, 0x9abcdef0 };
+	uint32_t seed = 12345;
+	for (int i = 13; i < 24; i++) {
+		seed = seed * 1103515245u + 12345u;
+		vals[i] = seed ^ (seed >> 13) * 0x9e3779b1u;
+	}
+	static const uint8_t none[1];
+	struct run r;
+	run_flat(&r, none, 0);
+	struct emitter e = { r.m.ram + CODE32 };
+	unsigned n = 0;
+	for (unsigned k = 0; k < 2 * (sizeof(ops) / sizeof(ops[0])) + 2; k++) {
+		for (unsigned i = 0; i < 24; i++) {
+			uint32_t a = vals[i], b = vals[(i * 7 + k) % 24];
+			uint32_t fused = FUSED_REC + 32 * n, generic = GENERIC_REC + 32 * n;
+			unsigned o = k / 2;
+			bool imm = k & 1;
+			/* fused */
+			emit_mov_ri(&e, CPU_RAX, a);
+			emit_mov_ri(&e, CPU_RBX, b);
+			emit_u8(&e, (i & 1) ? 0xf9 : 0xf8);   /* stc / clc: INC/DEC keep CF */
+			if (o < 7 && !imm) {
+				emit_u8(&e, ops[o].rm_r);
+				emit_u8(&e, 0xd8);                     /* eax, ebx */
+			} else if (o < 7) {
+				emit_u8(&e, ops[o].grp);
+				emit_u8(&e, (uint8_t)(0xc0 | ops[o].n << 3));
+				emit_u32(&e, b);
+			} else {
+				emit_u8(&e, imm ? 0x48 : 0x40);       /* dec eax / inc eax */
+			}
+			for (unsigned cc = 0; cc < 16; cc++) {       /* setcc [fused + 8 + cc] */
+				const uint8_t setcc[] = { 0x0f, (uint8_t)(0x90 + cc), 0x05 };
+				emit_bytes(&e, setcc, sizeof(setcc));
+				emit_u32(&e, fused + 8 + cc);
+			}
+			emit_record(&e, fused);
+			/* generic: through memory */
+			emit_mov_ri(&e, CPU_RAX, a);
+			emit_mov_ri(&e, CPU_RBX, b);
+			emit_store(&e, CPU_RAX, FUSED_DATA);
+			emit_store(&e, CPU_RBX, FUSED_DATA + 4);
+			emit_u8(&e, (i & 1) ? 0xf9 : 0xf8);
+			if (o < 7 && !imm) {
+				emit_u8(&e, ops[o].r_rm);              /* op eax, [data + 4] */
+				emit_u8(&e, 0x05);
+				emit_u32(&e, FUSED_DATA + 4);
+			} else {
+				if (o < 7) {
+					emit_u8(&e, ops[o].grp);       /* op dword [data], imm32 */
+					emit_u8(&e, (uint8_t)(0x05 | ops[o].n << 3));
+					emit_u32(&e, FUSED_DATA);
+					emit_u32(&e, b);
+				} else {
+					emit_u8(&e, 0xff);             /* inc/dec dword [data] */
+					emit_u8(&e, imm ? 0x0d : 0x05);
+					emit_u32(&e, FUSED_DATA);
+				}
+				emit_u8(&e, 0x9c);                     /* pushfd */
+				emit_u8(&e, 0xa1);                     /* mov eax, [data] */
+				emit_u32(&e, FUSED_DATA);
+				emit_u8(&e, 0x9d);                     /* popfd */
+			}
+			emit_record(&e, generic);
+			n++;
+		}
+	}
+	emit_u8(&e, 0xf4);
+	ck_assert(e.p < r.m.ram + FUSED_DATA);
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_POWEROFF);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *f = r.m.ram + FUSED_REC + 32 * i, *g = r.m.ram + GENERIC_REC + 32 * i;
+		uint32_t fe, ff, ge, gf;
+		memcpy(&fe, f, 4);
+		memcpy(&ff, f + 4, 4);
+		memcpy(&ge, g, 4);
+		memcpy(&gf, g + 4, 4);
+		ck_assert_msg(fe == ge && (ff & FLAGS_ARITH) == (gf & FLAGS_ARITH),
+			      "case %u: fused eax %08x flags %03x, generic eax %08x flags %03x", i, fe,
+			      ff & FLAGS_ARITH, ge, gf & FLAGS_ARITH);
+		for (unsigned cc = 0; cc < 16; cc++)
+			ck_assert_msg(f[8 + cc] == cond_of_flags(ff, cc), "case %u: setcc %u gave %u with flags %03x",
+				      i, cc, f[8 + cc], ff & FLAGS_ARITH);
+	}
 	run_done(&r);
 }
 END_TEST
@@ -657,11 +886,13 @@ static int count_ops(const struct jit_block *blk, enum ir_opcode opc)
 START_TEST(test_dead_flags_removed)
 {
 	static const uint8_t code[] = {
-		0x01, 0xd8,             /* add eax, ebx */
-		0x01, 0xc8,             /* add eax, ecx: overwrites the flags */
-		0x29, 0xd0,             /* sub eax, edx: overwrites them again */
+		0x66, 0x01, 0xd8,       /* add ax, bx: FLAGS */
+		0x01, 0xc8,             /* add eax, ecx (fused): overwrites the flags */
+		0x66, 0x29, 0xd0,       /* sub ax, dx: overwrites them again */
 		0x0f, 0x94, 0xc1,       /* sete cl: reads them */
-		0x31, 0xf6,             /* xor esi, esi */
+		0x41,                   /* inc ecx (fused) */
+		0x39, 0xd1,             /* cmp ecx, edx (fused): overwrites them */
+		0x31, 0xf6,             /* xor esi, esi (fused) */
 		0xf4,                   /* hlt: exits (flags live out) */
 	};
 	struct bare_cpu *b = bare_create(1u << 20);
@@ -669,9 +900,16 @@ START_TEST(test_dead_flags_removed)
 	bool flushed;
 	struct jit_block *blk = jit_translate(&b->cpu, &b->ir, CODE32, &flushed);
 	ck_assert(blk);
-	ck_assert_uint_eq(blk->nr_insns, 6);
-	/* Only the SUB's (read by SETE) and the XOR's (live at the exit). */
-	ck_assert_int_eq(count_ops(blk, IR_FLAGS), 2);
+	ck_assert_uint_eq(blk->nr_insns, 8);
+	/* Only the SUB's (read by SETE) and the XOR's (live at the exit)
+	 * remain: the fused ADD and INC lose their flags, the CMP goes. */
+	ck_assert_int_eq(count_ops(blk, IR_FLAGS), 1);
+	ck_assert_int_eq(count_ops(blk, IR_ADD32RR), 0);
+	ck_assert_int_eq(count_ops(blk, IR_ADD32RR_NF), 1);
+	ck_assert_int_eq(count_ops(blk, IR_INC32R), 0);
+	ck_assert_int_eq(count_ops(blk, IR_ADD32RI_NF), 1);
+	ck_assert_int_eq(count_ops(blk, IR_CMP32RR), 0);
+	ck_assert_int_eq(count_ops(blk, IR_XOR32RR), 1);
 	ck_assert_int_eq(count_ops(blk, IR_EXIT_HLT), 1);
 	bare_destroy(b);
 }
@@ -742,7 +980,7 @@ START_TEST(test_traces)
 	run_done(&r);
 	fclose(out);
 	ck_assert_msg(strstr(text, "[in_asm]") && strstr(text, "dec"), "%s", text);
-	ck_assert_msg(strstr(text, "[ir] block") && strstr(text, "BRANCH"), "%s", text);
+	ck_assert_msg(strstr(text, "[ir] block") && strstr(text, "JCC"), "%s", text);
 	ck_assert_msg(strstr(text, "[exec] block"), "%s", text);
 	free(text);
 }
@@ -797,6 +1035,8 @@ static Suite *soft_suite(void)
 	tcase_add_test(tc, test_real_stack_call);
 	tcase_add_test(tc, test_rep_movsb_chunks);
 	tcase_add_test(tc, test_repe_cmpsb_and_zero_count);
+	tcase_add_test(tc, test_port_write_ends_block);
+	tcase_add_test(tc, test_fused_ops_match_generic);
 	tcase_add_test(tc, test_smc_same_block);
 	tcase_add_test(tc, test_smc_other_block);
 	tcase_add_test(tc, test_real_divide_error);
