@@ -12,7 +12,7 @@
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MEMORY, OPT_SMP, OPT_ACCEL,
 	OPT_SERIAL, OPT_TIMEOUT, OPT_LOAD, OPT_ON_RESET, OPT_STATS, OPT_TRACE,
-	OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+	OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_VGA, OPT_SCREENSHOT,
 };
 
 static const struct option long_options[] = {
@@ -29,6 +29,8 @@ static const struct option long_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "vga", required_argument, NULL, OPT_VGA },
+	{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -58,6 +60,12 @@ void options_print_help(FILE *out)
 	      "                       mode at CS:IP = ADDR>>4:ADDR&15; above: 32-bit flat mode)\n"
 	      "  --memory SIZE        guest RAM, e.g. 256M, 1G (default 256M)\n"
 	      "  --smp N              number of vCPUs (default 1)\n"
+	      "\n"
+	      "Display:\n"
+	      "  --vga text|fb        VGA text mode only, or also a 1024x768x32 linear\n"
+	      "                       framebuffer at 0xFD000000 (default: fb for a Linux\n"
+	      "                       kernel, which is told about it, else text)\n"
+	      "  --screenshot FILE.png  write the screen to FILE.png at exit\n"
 	      "\n"
 	      "Engine:\n"
 	      "  --accel auto|kvm|soft  auto (default): kvm where supervisor code runs at\n"
@@ -203,6 +211,16 @@ static int parse_option(int opt, const char *arg, struct options *o, struct erro
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_TRACE: return parse_trace(arg, &o->trace, err);
 	case OPT_VERBOSE: o->verbose = true; return 0;
+	case OPT_VGA:
+		if (!strcmp(arg, "text")) o->vga = VGA_TEXT;
+		else if (!strcmp(arg, "fb")) o->vga = VGA_FB;
+		else return error_set(err, -EINVAL, "--vga: '%s' is not text or fb", arg);
+		return 0;
+	case OPT_SCREENSHOT:
+		if (!*arg)
+			return error_set(err, -EINVAL, "--screenshot: needs a file name");
+		o->screenshot = arg;
+		return 0;
 	case OPT_HELP: o->command = CMD_HELP; return 0;
 	case OPT_VERSION: o->command = CMD_VERSION; return 0;
 	}

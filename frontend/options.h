@@ -14,6 +14,7 @@
 enum command { CMD_RUN, CMD_DEMO, CMD_INFO, CMD_HELP, CMD_VERSION };
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_SOFT };
 enum serial_kind { SERIAL_STDIO, SERIAL_NONE, SERIAL_FILE };
+enum vga_choice { VGA_AUTO, VGA_TEXT, VGA_FB };   /* --vga; auto: fb for Linux */
 
 /* Exit statuses of the morpheus process (the harness contract). */
 enum {
@@ -40,6 +41,8 @@ struct options {
 	bool stats;
 	unsigned trace;           /* TRACE_* of hw/machine.h */
 	bool verbose;
+	enum vga_choice vga;
+	const char *screenshot;   /* --screenshot FILE.png, NULL = none */
 };
 
 /* Parses argv (argv[1] is the subcommand; "--help"/"--version" alone are

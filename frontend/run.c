@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "frontend/info.h"
+#include "frontend/render.h"
+#include "frontend/screenshot.h"
 #include "frontend/terminal.h"
 #include "hw/loader.h"
 #include "hw/machine.h"
@@ -157,11 +159,53 @@ static int open_serial(const struct options *o, struct error *err)
 	return -1;
 }
 
+/* --vga: the framebuffer, or text mode only; auto: the framebuffer for a
+ * Linux kernel (the loader tells it where it is), text mode otherwise. */
+static bool vga_framebuffer(const struct options *o)
+{
+	if (o->vga != VGA_AUTO)
+		return o->vga == VGA_FB;
+	if (o->command != CMD_RUN || o->has_load || !o->kernel)
+		return false;
+	uint8_t head[1024];
+	FILE *f = fopen(o->kernel, "rb");
+	if (!f)
+		return false;           /* the loader reports it */
+	size_t n = fread(head, 1, sizeof(head), f);
+	fclose(f);
+	return linux_detect(head, n);
+}
+
+/* --screenshot: the screen as it is now, with the cursor and blinking
+ * text shown. Returns the exit status: a failure turns success into 1. */
+static int write_screenshot(struct machine *m, const char *path, int status)
+{
+	struct error err = { 0 };
+	struct render rd;
+	struct render_blink blink = { .cursor_on = true, .text_on = true };
+	bool changed;
+	render_init(&rd);
+	int rc = render_update(&rd, m, &blink, &changed, &err);
+	FILE *f = rc < 0 ? NULL : fopen(path, "wb");
+	if (rc == 0 && !f)
+		rc = error_set(&err, -errno, "%s: %s", path, strerror(errno));
+	if (rc == 0)
+		rc = screenshot_write_png(f, path, rd.pixels, rd.width, rd.height, &err);
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = error_set(&err, -errno, "%s: %s", path, strerror(errno));
+	render_destroy(&rd);
+	if (rc == 0)
+		return status;
+	fprintf(stderr, "morpheus: --screenshot: %s\n", err.msg);
+	return status == EXIT_GUEST_OK ? EXIT_BAD_INPUT : status;
+}
+
 /* Creates the machine with its devices and guest, ready for an engine. */
 static int machine_build(struct machine *m, const struct options *o, int serial_fd, struct error *err)
 {
 	struct machine_config cfg = { .ram_size = o->memory, .smp = o->smp, .on_reset = o->on_reset,
-		.trace = o->trace, .verbose = o->verbose, .stats = o->stats };
+		.trace = o->trace, .verbose = o->verbose, .stats = o->stats,
+		.framebuffer = vga_framebuffer(o) };
 	int rc = machine_create(m, &cfg, err);
 	if (rc < 0)
 		return rc;
@@ -286,6 +330,8 @@ int run_command(const struct options *o)
 			status = m.debug_exit_value == 0 ? EXIT_GUEST_OK : status;
 		if (r.signal_received)
 			status = 128 + r.signal_received;
+		if (o->screenshot && (!restart || r.signal_received))
+			status = write_screenshot(&m, o->screenshot, status);
 		engine->destroy(&m);
 		m.engine = NULL;
 		machine_destroy(&m);

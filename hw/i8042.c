@@ -1,23 +1,45 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* i8042.c — the PS/2 controller at 0x60 (data) and 0x64 (status/command).
+/* i8042.c — the PS/2 controller at 0x60 (data) and 0x64 (status/command),
+ * with a PS/2 keyboard (hw/ps2kbd.c) on its first port.
  *
- * What it does: the status register, the controller RAM with the
- * configuration byte (0x20-0x3f read, 0x60-0x7f write), self-tests
- * (0xAA -> 0x55, 0xAB/0xA9 -> 0x00), keyboard/aux enable and disable
- * (0xAD/0xAE, 0xA7/0xA8), the output port (0xD0 read, 0xD1 write: bit 0 low
- * resets the machine, bit 1 is A20), 0xD2 (echo as keyboard data), and the
- * pulse commands 0xF0-0xFF (a clear bit 0 pulses the reset line: 0xFE resets
- * the machine with MACHINE_RESET). IRQ 1 follows keyboard data in the output
- * buffer when configuration bit 0 is set.
+ * The output buffer: one byte, read at 0x60, with status bit 0 (OBF) set
+ * while it is full and bit 5 telling whether it came from the aux port.
+ * When it is empty the controller refills it from, in this order: its own
+ * answers to commands, then the keyboard (unless its port is disabled by
+ * configuration bit 4: the keyboard keeps its bytes meanwhile).
+ * With configuration bit 6 set, bytes from the keyboard are translated from
+ * scan code set 2 to set 1 on the way (ps2_set2_to_set1; an F0 prefix is
+ * swallowed and sets bit 7 of the next byte) — set at reset, as a PC BIOS
+ * leaves it. Reading 0x60 with the buffer empty returns the last byte again.
  *
- * What it does not do (yet): there is no keyboard or mouse. Bytes written to
- * 0x60 with no controller command pending are keyboard commands and get the
- * answers a keyboard with no keys pressed would give (0xFA ACK; reset 0xFF ->
- * 0xFA 0xAA; identify 0xF2 -> 0xFA 0xAB 0x83; echo 0xEE -> 0xEE), so guests
- * probing a keyboard do not hang. There is no aux device: bytes sent to it
- * (0xD3, 0xD4) are swallowed without an answer, as with no mouse plugged in.
- * A20 is stored, not emulated (addresses always see A20 enabled). Unknown
- * commands are ignored. Wider accesses act on the low byte. */
+ * IRQ 1 is a level: high while the output buffer holds a byte from the
+ * keyboard (or written with 0xD2) and configuration bit 0 is set, low
+ * otherwise. Reading 0x60 lowers it before the next byte is loaded, so each
+ * byte is a new rising edge for an edge-triggered PIC (the kvm in-kernel
+ * irqchip included). The controller's own answers (configuration byte,
+ * self-tests, ports) raise no interrupt.
+ *
+ * Controller commands (port 0x64):
+ *   20-3F read RAM byte (20: the configuration byte); 60-7F write it
+ *   A7/A8 disable/enable the aux port (config bit 5); A9 aux test -> 00
+ *   AA self-test -> 55, sets the system flag; AB keyboard test -> 00
+ *   AC diagnostic dump -> RAM bytes 0-15, input port, output port, 00
+ *   AD/AE disable/enable the keyboard port (config bit 4; any byte sent to
+ *     the keyboard enables it again, as documented for 8042 firmware)
+ *   C0 input port -> A0 (keyboard not locked, no manufacturing jumper,
+ *     colour display)
+ *   D0 output port -> the byte last written; D1 write it: bit 0 low resets
+ *     the machine (MACHINE_RESET), bit 1 is A20 (stored, not emulated:
+ *     addresses always see A20 enabled)
+ *   D2 next data byte as if from the keyboard (untranslated, IRQ 1)
+ *   D3/D4 next data byte to the aux port: there is no aux device, so it is
+ *     swallowed without an answer, as with no mouse plugged in
+ *   DD/DF A20 off/on (output port bit 1)
+ *   F0-FF pulse output port bits 0-3 low: a clear bit 0 (FE) resets
+ *   anything else: ignored
+ * A data byte at 0x60 with no command waiting for one goes to the keyboard.
+ * Wider accesses act on the low byte. Every command is done at once, so the
+ * input buffer (status bit 1) is never full. */
 #include "hw/i8042.h"
 
 #include <errno.h>
@@ -26,6 +48,7 @@
 #include <stdlib.h>
 
 #include "hw/machine.h"
+#include "hw/ps2kbd.h"
 
 #define I8042_DATA_PORT 0x60
 #define I8042_CMD_PORT 0x64
@@ -47,40 +70,43 @@
 
 #define OUTPORT_RESET 0x01      /* 0 = hold the CPU in reset */
 #define OUTPORT_A20 0x02
-
-#define KBD_ACK 0xfa
+#define INPORT_VALUE 0xa0       /* not locked, no jumper, colour display */
 
 #define I8042_RAM_SIZE 32       /* byte 0 is the configuration byte */
-#define I8042_QUEUE_SIZE 16
+#define I8042_REPLY_MAX 20      /* the diagnostic dump is the longest answer */
 
 enum i8042_source { FROM_CONTROLLER, FROM_KBD, FROM_AUX };
 
 struct i8042 {
 	struct device dev;
 	struct machine *m;
+	struct ps2kbd kbd;
 	uint8_t ram[I8042_RAM_SIZE];
-	uint8_t status;         /* STATUS_CMD only; the rest is computed */
+	bool last_write_cmd;    /* status bit 3 */
 	uint8_t outport;
 	uint8_t pending_cmd;    /* controller command waiting for its data byte */
-	uint8_t kbd_pending;    /* keyboard command waiting for its argument */
-	uint8_t last_out;       /* what 0x60 reads when the queue is empty */
-	bool irq_kbd, irq_aux;  /* current IRQ levels */
 
+	/* The output buffer. */
+	bool obf;
+	uint8_t out;
+	uint8_t out_source;     /* enum i8042_source */
+	uint8_t last_out;       /* what 0x60 reads when it is empty */
+	bool xlate_break;       /* translation: an F0 came, the next byte is a break */
+
+	/* The controller's own answers, waiting for the output buffer. */
 	struct {
 		uint8_t byte;
-		uint8_t source;     /* enum i8042_source */
-	} queue[I8042_QUEUE_SIZE];
-	unsigned q_head, q_count;
+		uint8_t source;
+	} reply[I8042_REPLY_MAX];
+	unsigned reply_head, reply_count;
+
+	bool irq_kbd, irq_aux;  /* current IRQ levels */
 };
 
 static void i8042_update_irq(struct i8042 *k)
 {
-	bool kbd = false, aux = false;
-	if (k->q_count) {
-		uint8_t src = k->queue[k->q_head].source;
-		kbd = src == FROM_KBD && (k->ram[0] & CONFIG_KBD_INT);
-		aux = src == FROM_AUX && (k->ram[0] & CONFIG_AUX_INT);
-	}
+	bool kbd = k->obf && k->out_source == FROM_KBD && (k->ram[0] & CONFIG_KBD_INT);
+	bool aux = k->obf && k->out_source == FROM_AUX && (k->ram[0] & CONFIG_AUX_INT);
 	if (kbd != k->irq_kbd) {
 		k->irq_kbd = kbd;
 		machine_set_irq(k->m, I8042_KBD_IRQ, kbd);
@@ -91,35 +117,62 @@ static void i8042_update_irq(struct i8042 *k)
 	}
 }
 
-/* Queues a byte for the guest to read at 0x60; dropped when full. */
-static void i8042_push(struct i8042 *k, uint8_t byte, enum i8042_source src)
+/* Queues one of the controller's answers; dropped when full (a guest
+ * repeating commands without reading). */
+static void i8042_reply(struct i8042 *k, uint8_t byte, enum i8042_source src)
 {
-	if (k->q_count >= I8042_QUEUE_SIZE)
+	if (k->reply_count >= I8042_REPLY_MAX)
 		return;
-	unsigned i = (k->q_head + k->q_count) % I8042_QUEUE_SIZE;
-	k->queue[i].byte = byte;
-	k->queue[i].source = (uint8_t)src;
-	k->q_count++;
+	unsigned i = (k->reply_head + k->reply_count++) % I8042_REPLY_MAX;
+	k->reply[i].byte = byte;
+	k->reply[i].source = (uint8_t)src;
 }
 
-static uint8_t i8042_pop(struct i8042 *k)
+static void i8042_load(struct i8042 *k, uint8_t byte, enum i8042_source src)
 {
-	if (k->q_count) {
-		k->last_out = k->queue[k->q_head].byte;
-		k->q_head = (k->q_head + 1) % I8042_QUEUE_SIZE;
-		k->q_count--;
+	k->obf = true;
+	k->out = byte;
+	k->out_source = (uint8_t)src;
+}
+
+/* Fills an empty output buffer from whoever has a byte for it. Each turn
+ * of the loop consumes a byte, so it ends. */
+static void i8042_fill(struct i8042 *k)
+{
+	while (!k->obf) {
+		if (k->reply_count) {
+			i8042_load(k, k->reply[k->reply_head].byte, k->reply[k->reply_head].source);
+			k->reply_head = (k->reply_head + 1) % I8042_REPLY_MAX;
+			k->reply_count--;
+			return;
+		}
+		if (!ps2kbd_has_data(&k->kbd) || (k->ram[0] & CONFIG_KBD_DISABLE))
+			return;
+		uint8_t byte = ps2kbd_read(&k->kbd);
+		if (k->ram[0] & CONFIG_TRANSLATE) {
+			if (byte == PS2KBD_BREAK) {
+				k->xlate_break = true;
+				continue;
+			}
+			byte = ps2_set2_to_set1(byte);
+			if (k->xlate_break)
+				byte |= 0x80;
+			k->xlate_break = false;
+		}
+		i8042_load(k, byte, FROM_KBD);
 	}
-	return k->last_out;
 }
 
 static uint8_t i8042_status(const struct i8042 *k)
 {
-	uint8_t s = (k->status & STATUS_CMD) | STATUS_UNLOCKED;
+	uint8_t s = STATUS_UNLOCKED;
+	if (k->last_write_cmd)
+		s |= STATUS_CMD;
 	if (k->ram[0] & CONFIG_SYS)
 		s |= STATUS_SYS;
-	if (k->q_count) {
+	if (k->obf) {
 		s |= STATUS_OBF;
-		if (k->queue[k->q_head].source == FROM_AUX)
+		if (k->out_source == FROM_AUX)
 			s |= STATUS_AUX_OBF;
 	}
 	return s;
@@ -132,43 +185,10 @@ static void i8042_write_outport(struct i8042 *k, uint8_t value)
 		machine_stop(k->m, MACHINE_RESET);
 }
 
-/* A byte for the (absent) keyboard: answer as an idle keyboard would. */
-static void i8042_keyboard_command(struct i8042 *k, uint8_t byte)
-{
-	if (k->kbd_pending) {           /* the argument of the previous command */
-		k->kbd_pending = 0;
-		i8042_push(k, KBD_ACK, FROM_KBD);
-		return;
-	}
-	switch (byte) {
-	case 0xff:                      /* reset and self-test */
-		i8042_push(k, KBD_ACK, FROM_KBD);
-		i8042_push(k, 0xaa, FROM_KBD);
-		break;
-	case 0xf2:                      /* identify: MF2 keyboard */
-		i8042_push(k, KBD_ACK, FROM_KBD);
-		i8042_push(k, 0xab, FROM_KBD);
-		i8042_push(k, 0x83, FROM_KBD);
-		break;
-	case 0xee:                      /* echo */
-		i8042_push(k, 0xee, FROM_KBD);
-		break;
-	case 0xed:                      /* set LEDs, scan code set, typematic: */
-	case 0xf0:                      /* an argument byte follows */
-	case 0xf3:
-		k->kbd_pending = byte;
-		i8042_push(k, KBD_ACK, FROM_KBD);
-		break;
-	default:
-		i8042_push(k, KBD_ACK, FROM_KBD);
-		break;
-	}
-}
-
 static void i8042_command(struct i8042 *k, uint8_t cmd)
 {
 	if (cmd >= 0x20 && cmd <= 0x3f) {
-		i8042_push(k, k->ram[cmd & 0x1f], FROM_CONTROLLER);
+		i8042_reply(k, k->ram[cmd & 0x1f], FROM_CONTROLLER);
 		return;
 	}
 	if ((cmd >= 0x60 && cmd <= 0x7f) || (cmd >= 0xd1 && cmd <= 0xd4)) {
@@ -189,11 +209,18 @@ static void i8042_command(struct i8042 *k, uint8_t cmd)
 		break;
 	case 0xa9:                      /* aux interface test: OK */
 	case 0xab:                      /* keyboard interface test: OK */
-		i8042_push(k, 0x00, FROM_CONTROLLER);
+		i8042_reply(k, 0x00, FROM_CONTROLLER);
 		break;
 	case 0xaa:                      /* controller self-test: OK */
 		k->ram[0] |= CONFIG_SYS;
-		i8042_push(k, 0x55, FROM_CONTROLLER);
+		i8042_reply(k, 0x55, FROM_CONTROLLER);
+		break;
+	case 0xac:                      /* diagnostic dump */
+		for (unsigned i = 0; i < 16; i++)
+			i8042_reply(k, k->ram[i], FROM_CONTROLLER);
+		i8042_reply(k, INPORT_VALUE, FROM_CONTROLLER);
+		i8042_reply(k, k->outport, FROM_CONTROLLER);
+		i8042_reply(k, 0x00, FROM_CONTROLLER);   /* program status word */
 		break;
 	case 0xad:
 		k->ram[0] |= CONFIG_KBD_DISABLE;
@@ -201,8 +228,17 @@ static void i8042_command(struct i8042 *k, uint8_t cmd)
 	case 0xae:
 		k->ram[0] &= ~CONFIG_KBD_DISABLE;
 		break;
+	case 0xc0:
+		i8042_reply(k, INPORT_VALUE, FROM_CONTROLLER);
+		break;
 	case 0xd0:
-		i8042_push(k, k->outport, FROM_CONTROLLER);
+		i8042_reply(k, k->outport, FROM_CONTROLLER);
+		break;
+	case 0xdd:
+		k->outport &= ~OUTPORT_A20;
+		break;
+	case 0xdf:
+		k->outport |= OUTPORT_A20;
 		break;
 	default:                        /* unknown: ignored */
 		break;
@@ -215,6 +251,8 @@ static void i8042_data(struct i8042 *k, uint8_t byte)
 	k->pending_cmd = 0;
 	if (cmd >= 0x60 && cmd <= 0x7f) {
 		k->ram[cmd & 0x1f] = byte;
+		if (!(k->ram[0] & CONFIG_TRANSLATE))
+			k->xlate_break = false;
 		return;
 	}
 	switch (cmd) {
@@ -222,13 +260,14 @@ static void i8042_data(struct i8042 *k, uint8_t byte)
 		i8042_write_outport(k, byte);
 		break;
 	case 0xd2:                      /* as if the keyboard had sent it */
-		i8042_push(k, byte, FROM_KBD);
+		i8042_reply(k, byte, FROM_KBD);
 		break;
 	case 0xd3:                      /* no aux device: swallowed */
 	case 0xd4:
 		break;
-	default:
-		i8042_keyboard_command(k, byte);
+	default:                        /* to the keyboard, enabling its port */
+		k->ram[0] &= ~CONFIG_KBD_DISABLE;
+		ps2kbd_write(&k->kbd, byte);
 		break;
 	}
 }
@@ -239,9 +278,14 @@ static uint32_t i8042_io_read(void *opaque, uint16_t port, int size)
 	(void)size;
 	if (port == I8042_CMD_PORT)
 		return i8042_status(k);
-	uint8_t v = i8042_pop(k);
-	i8042_update_irq(k);
-	return v;
+	if (k->obf) {
+		k->last_out = k->out;
+		k->obf = false;
+		i8042_update_irq(k);    /* low before the next byte: a new edge */
+		i8042_fill(k);
+		i8042_update_irq(k);
+	}
+	return k->last_out;
 }
 
 static void i8042_io_write(void *opaque, uint16_t port, int size, uint32_t value)
@@ -249,13 +293,27 @@ static void i8042_io_write(void *opaque, uint16_t port, int size, uint32_t value
 	struct i8042 *k = opaque;
 	(void)size;
 	if (port == I8042_CMD_PORT) {
-		k->status |= STATUS_CMD;
+		k->last_write_cmd = true;
 		i8042_command(k, value & 0xff);
 	} else {
-		k->status &= ~STATUS_CMD;
+		k->last_write_cmd = false;
 		i8042_data(k, value & 0xff);
 	}
+	i8042_fill(k);
 	i8042_update_irq(k);
+}
+
+bool i8042_key_event(struct i8042 *k, const uint8_t *set2, size_t n)
+{
+	bool taken = ps2kbd_key(&k->kbd, set2, n);
+	i8042_fill(k);
+	i8042_update_irq(k);
+	return taken;
+}
+
+uint8_t i8042_keyboard_leds(const struct i8042 *k)
+{
+	return k->kbd.leds;
 }
 
 static void i8042_reset(struct device *dev)
@@ -264,13 +322,17 @@ static void i8042_reset(struct device *dev)
 	for (unsigned i = 0; i < I8042_RAM_SIZE; i++)
 		k->ram[i] = 0;
 	k->ram[0] = CONFIG_KBD_INT | CONFIG_TRANSLATE;
-	k->status = 0;
+	k->last_write_cmd = false;
 	k->outport = OUTPORT_RESET | OUTPORT_A20;
 	k->pending_cmd = 0;
-	k->kbd_pending = 0;
+	k->obf = false;
+	k->out = 0;
+	k->out_source = FROM_CONTROLLER;
 	k->last_out = 0;
-	k->q_head = 0;
-	k->q_count = 0;
+	k->xlate_break = false;
+	k->reply_head = 0;
+	k->reply_count = 0;
+	ps2kbd_reset(&k->kbd);
 	i8042_update_irq(k);
 }
 
@@ -301,5 +363,6 @@ int i8042_create(struct machine *m, struct error *err)
 	}
 	i8042_reset(&k->dev);
 	machine_add_device(m, &k->dev);
+	m->i8042 = k;
 	return 0;
 }

@@ -50,6 +50,25 @@
 
 /* --- struct boot_params (the zero page), 4 KiB */
 #define LINUX_BOOT_PARAMS_SIZE 0x1000
+/* struct screen_info, at offset 0 of boot_params */
+#define LINUX_SI_ORIG_VIDEO_MODE 0x06     /* u8: 3 = 80x25 colour text */
+#define LINUX_SI_ORIG_VIDEO_COLS 0x07     /* u8 */
+#define LINUX_SI_ORIG_VIDEO_EGA_BX 0x0a   /* u16: BX of INT 10h AH=12h BL=10h */
+#define LINUX_SI_ORIG_VIDEO_LINES 0x0e    /* u8 */
+#define LINUX_SI_ORIG_VIDEO_ISVGA 0x0f    /* u8: 1 = VGA text; LINUX_VIDEO_TYPE_VLFB */
+#define LINUX_SI_ORIG_VIDEO_POINTS 0x10   /* u16: font height */
+#define LINUX_SI_LFB_WIDTH 0x12           /* u16 */
+#define LINUX_SI_LFB_HEIGHT 0x14          /* u16 */
+#define LINUX_SI_LFB_DEPTH 0x16           /* u16: bits per pixel */
+#define LINUX_SI_LFB_BASE 0x18            /* u32 */
+#define LINUX_SI_LFB_SIZE 0x1c            /* u32: in 64 KiB units for VESA */
+#define LINUX_SI_LFB_LINELENGTH 0x24      /* u16: bytes per line */
+#define LINUX_SI_RED_SIZE 0x26            /* u8 x 8: red, green, blue, rsvd size/pos */
+#define LINUX_SI_PAGES 0x32               /* u16 */
+#define LINUX_SI_CAPABILITIES 0x36        /* u32 */
+#define LINUX_SI_EXT_LFB_BASE 0x3a        /* u32: high half, with the 64-bit capability */
+#define LINUX_VIDEO_TYPE_VLFB 0x23
+#define LINUX_VIDEO_CAPABILITY_64BIT_BASE (1u << 1)
 #define LINUX_BP_EXT_RAMDISK_IMAGE 0x0c0  /* u32: high 32 bits */
 #define LINUX_BP_EXT_RAMDISK_SIZE 0x0c4
 #define LINUX_BP_EXT_CMD_LINE_PTR 0x0c8

@@ -26,8 +26,9 @@
  * the byte at 0x201), then type_of_loader 0xff, CAN_USE_HEAP with
  * heap_end_ptr 0xde00, vid_mode 0xffff, code32_start, cmd_line_ptr,
  * ramdisk_image/size, setup_data 0 and the e820 table of the machine; the
- * ext_* high halves are 0. Everything else is zero (no screen_info: the
- * console is the serial port).
+ * ext_* high halves are 0, and screen_info from the machine's display
+ * (hw/display.h): VGA text mode 3 (80x25), a VESA linear framebuffer
+ * (VIDEO_TYPE_VLFB), or nothing. Everything else is zero.
  *
  * Entry: with xloadflags XLF_KERNEL_64 (protocol 2.12+) 64-bit long mode at
  * the load address + 0x200; else 32-bit flat protected mode, paging off, at
@@ -116,6 +117,37 @@ static int linux_load_initrd(struct load_plan *plan, const char *path, uint8_t *
 	store_le32(bp + LINUX_RAMDISK_IMAGE, (uint32_t)addr);
 	store_le32(bp + LINUX_RAMDISK_SIZE, (uint32_t)size);
 	return 0;
+}
+
+/* boot_params.screen_info for the machine's display. */
+static void linux_write_screen_info(uint8_t *bp, const struct display_info *d)
+{
+	if (d->kind == DISPLAY_VGA_TEXT) {
+		bp[LINUX_SI_ORIG_VIDEO_MODE] = 3;
+		bp[LINUX_SI_ORIG_VIDEO_COLS] = d->text_cols;
+		bp[LINUX_SI_ORIG_VIDEO_LINES] = d->text_lines;
+		bp[LINUX_SI_ORIG_VIDEO_ISVGA] = 1;
+		store_le16(bp + LINUX_SI_ORIG_VIDEO_EGA_BX, 3);   /* colour, 256 KiB */
+		store_le16(bp + LINUX_SI_ORIG_VIDEO_POINTS, d->font_height);
+	} else if (d->kind == DISPLAY_LFB) {
+		bp[LINUX_SI_ORIG_VIDEO_ISVGA] = LINUX_VIDEO_TYPE_VLFB;
+		store_le16(bp + LINUX_SI_LFB_WIDTH, (uint16_t)d->width);
+		store_le16(bp + LINUX_SI_LFB_HEIGHT, (uint16_t)d->height);
+		store_le16(bp + LINUX_SI_LFB_DEPTH, (uint16_t)d->bpp);
+		store_le32(bp + LINUX_SI_LFB_BASE, (uint32_t)d->lfb_base);
+		store_le32(bp + LINUX_SI_LFB_SIZE, (uint32_t)((d->lfb_size + 0xffff) >> 16));
+		store_le16(bp + LINUX_SI_LFB_LINELENGTH, (uint16_t)d->stride);
+		const struct display_channel *ch[4] = { &d->red, &d->green, &d->blue, &d->reserved };
+		for (int i = 0; i < 4; i++) {
+			bp[LINUX_SI_RED_SIZE + 2 * i] = ch[i]->size;
+			bp[LINUX_SI_RED_SIZE + 2 * i + 1] = ch[i]->pos;
+		}
+		store_le16(bp + LINUX_SI_PAGES, 1);
+		if (d->lfb_base >> 32) {
+			store_le32(bp + LINUX_SI_CAPABILITIES, LINUX_VIDEO_CAPABILITY_64BIT_BASE);
+			store_le32(bp + LINUX_SI_EXT_LFB_BASE, (uint32_t)(d->lfb_base >> 32));
+		}
+	}
 }
 
 int load_linux(struct machine *m, const uint8_t *image, size_t size,
@@ -254,6 +286,7 @@ int load_linux(struct machine *m, const uint8_t *image, size_t size,
 	store_le32(bp + LINUX_CODE32_START, (uint32_t)load);
 	store_le32(bp + LINUX_CMD_LINE_PTR, (uint32_t)LX_CMDLINE_ADDR);
 	store_le64(bp + LINUX_SETUP_DATA, 0);
+	linux_write_screen_info(bp, &m->display);
 	int n = m->e820_count < LINUX_BP_E820_MAX ? m->e820_count : LINUX_BP_E820_MAX;
 	bp[LINUX_BP_E820_ENTRIES] = (uint8_t)n;
 	for (int i = 0; i < n; i++) {

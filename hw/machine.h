@@ -18,6 +18,7 @@
 #include "cpu/cpu_state.h"
 #include "cpu/engine.h"
 #include "hw/clock.h"
+#include "hw/display.h"
 #include "hw/error.h"
 #include "hw/memmap.h"
 #include "hw/portio.h"
@@ -59,6 +60,7 @@ struct machine_config {
 	bool verbose;
 	bool stats;
 	bool stop_on_hlt;      /* test runners: HLT ends the run (MACHINE_POWEROFF); soft engine only */
+	bool framebuffer;      /* --vga fb: add the linear framebuffer (hw/fb.h) */
 };
 
 struct e820_entry {
@@ -113,6 +115,10 @@ struct machine {
 
 	int serial_out_fd;             /* where COM1 output goes, -1 = nowhere */
 	struct uart16550 *com1;        /* for host input */
+	struct i8042 *i8042;           /* for host keyboard input */
+	struct vga *vga;               /* VGA text mode, for the renderer (NULL: none) */
+	struct fb *fb;                 /* the linear framebuffer (NULL: none) */
+	struct display_info display;   /* what firmware would tell the OS (hw/display.h) */
 	FILE *trace_out;               /* --trace output (stderr) */
 };
 

@@ -3,12 +3,14 @@
 #include "hw/pc.h"
 
 #include "hw/debugexit.h"
+#include "hw/fb.h"
 #include "hw/i8042.h"
 #include "hw/machine.h"
 #include "hw/port92.h"
 #include "hw/post.h"
 #include "hw/rtc.h"
 #include "hw/uart16550.h"
+#include "hw/vga.h"
 
 #define COM1_PORT 0x3f8
 #define COM1_IRQ 4
@@ -22,7 +24,9 @@ int pc_create_devices(struct machine *m, struct error *err)
 	    (rc = post_create(m, err)) < 0 ||
 	    (rc = port92_create(m, err)) < 0 ||
 	    (rc = i8042_create(m, err)) < 0 ||
-	    (rc = rtc_create(m, err)) < 0)
+	    (rc = rtc_create(m, err)) < 0 ||
+	    (rc = vga_create(m, err)) < 0 ||
+	    (m->cfg.framebuffer && (rc = fb_create(m, err)) < 0))
 		return rc;
 	return 0;
 }

@@ -8,22 +8,18 @@
  * and says where it does not), plus the 16 conditions after shifts.
  *
  * The BCD instructions are invalid in 64-bit mode. They run in 32-bit
- * compatibility mode instead: a page below 4 GiB (MAP_32BIT) holds a 64-bit
- * entry that switches to a low stack and far-returns to the 32-bit user
- * code segment Linux x86-64 provides (selector 0x23); the 32-bit stub loads
- * the flags, runs the instruction, saves the flags and far-jumps back to
- * the 64-bit code segment (0x33). Simpler than a -m32 helper program (no
- * 32-bit libc here) and exact, unlike the 80286 vectors (a 286 leaves
- * different undefined flags). The lazy-flags ALU ops: test_flags.c. */
+ * compatibility mode instead (tests/unit/host32.h): exact, unlike the 80286
+ * vectors (a 286 leaves different undefined flags). The lazy-flags ALU
+ * ops: test_flags.c. */
 #include "tests/unit/check_helpers.h"
 #include "cpu/alu.h"
+#include "tests/unit/host32.h"
 
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define NATIVE_PRE  "lea -128(%%rsp), %%rsp\n\tpush %[fi]\n\tpopf\n\t"
 #define NATIVE_POST "\n\tpushf\n\tpop %[fo]\n\tlea 128(%%rsp), %%rsp"
@@ -678,75 +674,11 @@ END_TEST
 
 /* ---- BCD, in 32-bit compatibility mode --------------------------------- */
 
-struct compat32 {
-	uint8_t *page;              /* below 4 GiB, RWX */
-	uint8_t *insn;              /* the patched instruction bytes (3) */
-	uint64_t (*run)(uint32_t eax, uint32_t eflags);   /* EAX | EFLAGS << 32 */
-};
-
-static void put32(uint8_t **p, uint32_t v)
-{
-	memcpy(*p, &v, 4);
-	*p += 4;
-}
-
-static void put_bytes(uint8_t **p, const uint8_t *b, size_t n)
-{
-	memcpy(*p, b, n);
-	*p += n;
-}
-
-/* Layout of the page: 0x000 64-bit entry, 0x080 64-bit return path,
- * 0x100 32-bit stub, 0x800 saved %rsp, 0x1000 top of the 32-bit stack. */
-static bool compat32_init(struct compat32 *c)
-{
-	uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
-	if (page == MAP_FAILED)
-		return false;
-	uint32_t base = (uint32_t)(uintptr_t)page;
-	uint8_t *p = page;
-	/* mov [rsp_slot], rsp; mov eax, edi; mov ecx, esi; mov esp, stack_top;
-	 * push 0x23; push stub32; retfq */
-	put_bytes(&p, (const uint8_t[]){ 0x48, 0x89, 0x24, 0x25 }, 4);
-	put32(&p, base + 0x800);
-	put_bytes(&p, (const uint8_t[]){ 0x89, 0xf8, 0x89, 0xf1, 0xbc }, 5);
-	put32(&p, base + 0x1000);
-	put_bytes(&p, (const uint8_t[]){ 0x6a, 0x23, 0x68 }, 3);
-	put32(&p, base + 0x100);
-	put_bytes(&p, (const uint8_t[]){ 0x48, 0xcb }, 2);
-	/* back in 64-bit mode: mov rsp, [rsp_slot]; shl rcx, 32; mov eax, eax;
-	 * or rax, rcx; ret */
-	p = page + 0x80;
-	put_bytes(&p, (const uint8_t[]){ 0x48, 0x8b, 0x24, 0x25 }, 4);
-	put32(&p, base + 0x800);
-	put_bytes(&p, (const uint8_t[]){ 0x48, 0xc1, 0xe1, 0x20, 0x89, 0xc0, 0x48, 0x09, 0xc8, 0xc3 }, 10);
-	/* 32-bit: push ecx; popfd; <3 instruction bytes>; pushfd; pop ecx;
-	 * jmp far 0x33:back64 */
-	p = page + 0x100;
-	put_bytes(&p, (const uint8_t[]){ 0x51, 0x9d }, 2);
-	c->insn = p;
-	put_bytes(&p, (const uint8_t[]){ 0x90, 0x90, 0x90 }, 3);
-	put_bytes(&p, (const uint8_t[]){ 0x9c, 0x59, 0xea }, 3);
-	put32(&p, base + 0x80);
-	put_bytes(&p, (const uint8_t[]){ 0x33, 0x00 }, 2);
-	c->page = page;
-	c->run = (uint64_t (*)(uint32_t, uint32_t))(uintptr_t)page;
-	return true;
-}
-
-static void compat32_set_insn(struct compat32 *c, uint8_t b0, uint8_t b1, unsigned len)
-{
-	c->insn[0] = b0;
-	c->insn[1] = len > 1 ? b1 : 0x90;
-	c->insn[2] = 0x90;
-}
-
 enum bcd_op { BCD_DAA, BCD_DAS, BCD_AAA, BCD_AAS, BCD_AAM, BCD_AAD };
 static const char *const bcd_names[] = { "daa", "das", "aaa", "aas", "aam", "aad" };
 static const uint8_t bcd_opcodes[] = { 0x27, 0x2f, 0x37, 0x3f, 0xd4, 0xd5 };
 
-static void check_bcd_one(struct tally *t, struct compat32 *c, enum bcd_op op, uint32_t ax,
+static void check_bcd_one(struct tally *t, struct host32 *h, enum bcd_op op, uint32_t ax,
 			  uint8_t base, uint32_t fi)
 {
 	struct lazy_flags f;
@@ -769,10 +701,12 @@ static void check_bcd_one(struct tally *t, struct compat32 *c, enum bcd_op op, u
 			report(t, "aam %#x base %u: #DE", ax, base);
 		return;
 	}
-	uint64_t out = c->run(0x5a5a0000u | ax, fi);
-	uint32_t want = (uint32_t)out & 0xffff, want_flags = (uint32_t)(out >> 32) & FLAGS_ARITH;
+	struct host32_regs in = { .gpr = { 0x5a5a0000u | ax }, .eflags = fi }, out;
+	in.gpr[4] = h->stack_top;
+	host32_run(h, &in, &out);
+	uint32_t want = out.gpr[0] & 0xffff, want_flags = out.eflags & FLAGS_ARITH;
 	uint32_t got_flags = flags_compute(&f);
-	if ((uint32_t)out >> 16 != 0x5a5a)
+	if (out.gpr[0] >> 16 != 0x5a5a)
 		report(t, "%s ax=%#x: host changed the upper half of EAX", bcd_names[op], ax);
 	if (got != want || got_flags != want_flags)
 		report(t, "%s ax=%#x base %u fi=%#x: %#x flags %#x, host %#x flags %#x",
@@ -782,8 +716,8 @@ static void check_bcd_one(struct tally *t, struct compat32 *c, enum bcd_op op, u
 START_TEST(test_bcd)
 {
 	enum bcd_op op = (enum bcd_op)_i;
-	struct compat32 c;
-	if (!compat32_init(&c)) {
+	struct host32 host;
+	if (!host32_init(&host)) {
 		fprintf(stderr, "SKIP: no MAP_32BIT page for 32-bit code\n");
 		return;
 	}
@@ -795,30 +729,30 @@ START_TEST(test_bcd)
 	if (op == BCD_AAM || op == BCD_AAD) {
 		/* Every AL with every base (AAD: AH too, for a few bases). */
 		for (unsigned base = 0; base < 256; base++) {
-			compat32_set_insn(&c, bcd_opcodes[op], (uint8_t)base, 2);
+			host32_set_insn(&host, (const uint8_t[]){ bcd_opcodes[op], (uint8_t)base }, 2);
 			for (uint32_t al = 0; al < 256; al++) {
 				uint32_t ah = op == BCD_AAD ? rng_next(&seed) & 0xff : 0x77;
-				check_bcd_one(&t, &c, op, (ah << 8) | al, (uint8_t)base,
+				check_bcd_one(&t, &host, op, (ah << 8) | al, (uint8_t)base,
 					      pick_flags(&seed));
 			}
 			if (op == BCD_AAD && (base == 10 || base == 0 || base == 255 || base == 16))
 				for (uint32_t ax = 0; ax < 0x10000; ax++)
-					check_bcd_one(&t, &c, op, ax, (uint8_t)base, FLAGS_BASE);
+					check_bcd_one(&t, &host, op, ax, (uint8_t)base, FLAGS_BASE);
 		}
 	} else {
-		compat32_set_insn(&c, bcd_opcodes[op], 0, 1);
+		host32_set_insn(&host, &bcd_opcodes[op], 1);
 		/* Every AL, every CF/AF, AH edge values and other flag patterns. */
 		static const uint32_t ahs[] = { 0, 1, 0x7f, 0x80, 0xfe, 0xff };
 		for (uint32_t al = 0; al < 256; al++)
 			for (unsigned ca = 0; ca < 4; ca++)
 				for (unsigned o = 0; o < 5; o++)
 					for (unsigned h = 0; h < 6; h++)
-						check_bcd_one(&t, &c, op, (ahs[h] << 8) | al, 0,
+						check_bcd_one(&t, &host, op, (ahs[h] << 8) | al, 0,
 							      FLAGS_BASE | others[o] |
 							      (ca & 1 ? FLAG_CF : 0) |
 							      (ca & 2 ? FLAG_AF : 0));
 	}
-	munmap(c.page, 4096);
+	host32_destroy(&host);
 	tally_done(&t);
 }
 END_TEST

@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_devices.c — the small PC devices through the port bus: the debug-exit
- * status mapping, port 0x80, port 0x92 (A20, fast reset), the i8042
- * controller (self-test, configuration byte, output port, reset, keyboard
- * answers, IRQ 1), and the CMOS/RTC (memory-size bytes, the host's date in
- * BCD and binary, 12-hour mode, the NMI bit of the index). */
+ * status mapping, port 0x80, port 0x92 (A20, fast reset), and the CMOS/RTC
+ * (memory-size bytes, the host's date in BCD and binary, 12-hour mode, the
+ * NMI bit of the index). The i8042 is test_i8042's. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 
 #include "check_helpers.h"
 #include "hw/debugexit.h"
-#include "hw/i8042.h"
 #include "hw/pc.h"
 #include "hw/port92.h"
 #include "hw/post.h"
@@ -171,193 +169,6 @@ START_TEST(test_port92_reset_needs_a_rising_edge)
 	out(0x92, 0x02);
 	out(0x92, 0x03);
 	ck_assert_int_eq(m.event, MACHINE_RESET);
-}
-END_TEST
-
-/* --- i8042 ----------------------------------------------------------------- */
-
-#define KBD_DATA 0x60
-#define KBD_CMD 0x64
-
-static uint8_t i8042_read_reply(void)
-{
-	ck_assert_msg(in(KBD_CMD) & 0x01, "output buffer empty");
-	return in(KBD_DATA);
-}
-
-START_TEST(test_i8042_self_test_and_status)
-{
-	struct error err = { 0 };
-	create_ok(i8042_create(&m, &err), &err);
-	uint8_t st = in(KBD_CMD);
-	ck_assert_uint_eq(st & 0x03, 0);        /* OBF and IBF clear */
-	ck_assert_uint_eq(st & 0x04, 0);        /* no self-test yet */
-
-	out(KBD_CMD, 0xaa);
-	st = in(KBD_CMD);
-	ck_assert_uint_eq(st & 0x0d, 0x0d);     /* OBF, system flag, command */
-	ck_assert_uint_eq(st & 0x02, 0);
-	ck_assert_uint_eq(in(KBD_DATA), 0x55);
-	ck_assert_uint_eq(in(KBD_CMD) & 0x01, 0);
-
-	out(KBD_CMD, 0xab);
-	ck_assert_uint_eq(i8042_read_reply(), 0x00);
-	ck_assert_uint_eq(in(KBD_CMD) & 0x01, 0);
-
-	out(KBD_CMD, 0x12);                     /* unknown: ignored */
-	ck_assert_uint_eq(in(KBD_CMD) & 0x01, 0);
-	ck_assert_int_eq(m.event, MACHINE_RUNNING);
-}
-END_TEST
-
-START_TEST(test_i8042_config_byte)
-{
-	struct error err = { 0 };
-	create_ok(i8042_create(&m, &err), &err);
-	out(KBD_CMD, 0x60);
-	out(KBD_DATA, 0x34);
-	ck_assert_uint_eq(in(KBD_CMD) & 0x01, 0);   /* no reply, not a kbd command */
-	ck_assert_uint_eq(in(KBD_CMD) & 0x08, 0);   /* last write was data */
-	out(KBD_CMD, 0x20);
-	ck_assert_uint_eq(i8042_read_reply(), 0x34);
-	ck_assert_uint_eq(in(KBD_CMD) & 0x04, 0x04);   /* system flag follows bit 2 */
-
-	out(KBD_CMD, 0xad);                     /* disable keyboard: bit 4 */
-	out(KBD_CMD, 0xa8);                     /* enable aux: bit 5 clear */
-	out(KBD_CMD, 0x20);
-	ck_assert_uint_eq(i8042_read_reply(), 0x14);
-	out(KBD_CMD, 0xae);
-	out(KBD_CMD, 0xa7);
-	out(KBD_CMD, 0x20);
-	ck_assert_uint_eq(i8042_read_reply(), 0x24);
-
-	/* Other controller RAM bytes. */
-	out(KBD_CMD, 0x65);
-	out(KBD_DATA, 0x99);
-	out(KBD_CMD, 0x25);
-	ck_assert_uint_eq(i8042_read_reply(), 0x99);
-}
-END_TEST
-
-START_TEST(test_i8042_output_port)
-{
-	struct error err = { 0 };
-	create_ok(i8042_create(&m, &err), &err);
-	out(KBD_CMD, 0xd0);
-	ck_assert_uint_eq(i8042_read_reply() & 0x03, 0x03);   /* not in reset, A20 */
-	out(KBD_CMD, 0xd1);
-	out(KBD_DATA, 0xdd);                    /* A20 off, reset line high */
-	ck_assert_int_eq(m.event, MACHINE_RUNNING);
-	out(KBD_CMD, 0xd0);
-	ck_assert_uint_eq(i8042_read_reply(), 0xdd);
-	out(KBD_CMD, 0xd1);
-	out(KBD_DATA, 0xde);                    /* bit 0 low: reset */
-	ck_assert_int_eq(m.event, MACHINE_RESET);
-}
-END_TEST
-
-START_TEST(test_i8042_pulse_reset)
-{
-	struct error err = { 0 };
-	create_ok(i8042_create(&m, &err), &err);
-	out(KBD_CMD, 0xff);                     /* pulses nothing */
-	out(KBD_CMD, 0xf1);
-	ck_assert_int_eq(m.event, MACHINE_RUNNING);
-	out(KBD_CMD, 0xfe);
-	ck_assert_int_eq(m.event, MACHINE_RESET);
-	ck_assert_int_eq(machine_exit_status(&m), 0);
-}
-END_TEST
-
-START_TEST(test_i8042_pulse_reset_low_nibble)
-{
-	struct error err = { 0 };
-	create_ok(i8042_create(&m, &err), &err);
-	out(KBD_CMD, 0xf0);
-	ck_assert_int_eq(m.event, MACHINE_RESET);
-}
-END_TEST
-
-START_TEST(test_i8042_keyboard_answers)
-{
-	struct error err = { 0 };
-	create_ok(i8042_create(&m, &err), &err);
-	out(KBD_DATA, 0xf4);                    /* enable scanning */
-	ck_assert_uint_eq(in(KBD_CMD) & 0x20, 0);   /* from the keyboard, not aux */
-	ck_assert_uint_eq(i8042_read_reply(), 0xfa);
-	ck_assert_uint_eq(in(KBD_CMD) & 0x01, 0);
-
-	out(KBD_DATA, 0xff);                    /* reset */
-	ck_assert_uint_eq(i8042_read_reply(), 0xfa);
-	ck_assert_uint_eq(i8042_read_reply(), 0xaa);
-	ck_assert_uint_eq(in(KBD_CMD) & 0x01, 0);
-
-	out(KBD_DATA, 0xed);                    /* set LEDs: its argument is */
-	out(KBD_DATA, 0xff);                    /* not a reset */
-	ck_assert_uint_eq(i8042_read_reply(), 0xfa);
-	ck_assert_uint_eq(i8042_read_reply(), 0xfa);
-	ck_assert_uint_eq(in(KBD_CMD) & 0x01, 0);
-
-	out(KBD_DATA, 0xf2);                    /* identify */
-	ck_assert_uint_eq(i8042_read_reply(), 0xfa);
-	ck_assert_uint_eq(i8042_read_reply(), 0xab);
-	ck_assert_uint_eq(i8042_read_reply(), 0x83);
-
-	out(KBD_CMD, 0xd4);                     /* to the aux port: no mouse */
-	out(KBD_DATA, 0xff);
-	ck_assert_uint_eq(in(KBD_CMD) & 0x01, 0);
-
-	/* A flood of commands does not overflow anything. */
-	for (int i = 0; i < 100; i++)
-		out(KBD_DATA, 0xff);
-	int n = 0;
-	while ((in(KBD_CMD) & 0x01) && n < 1000) {
-		in(KBD_DATA);
-		n++;
-	}
-	ck_assert_int_gt(n, 0);
-	ck_assert_int_lt(n, 1000);
-}
-END_TEST
-
-struct irq_log {
-	int level[16];
-	int calls;
-};
-
-static void irq_record(void *opaque, int line, int level)
-{
-	struct irq_log *log = opaque;
-	ck_assert(line >= 0 && line < 16);
-	log->level[line] = level;
-	log->calls++;
-}
-
-START_TEST(test_i8042_irq1)
-{
-	struct irq_log log = { 0 };
-	struct error err = { 0 };
-	m.irq.set_level = irq_record;
-	m.irq.opaque = &log;
-	create_ok(i8042_create(&m, &err), &err);
-
-	out(KBD_CMD, 0x60);
-	out(KBD_DATA, 0x00);                    /* interrupts off */
-	out(KBD_DATA, 0xf4);
-	ck_assert_int_eq(log.calls, 0);
-	in(KBD_DATA);
-
-	out(KBD_CMD, 0x60);
-	out(KBD_DATA, 0x01);                    /* keyboard interrupt on */
-	out(KBD_DATA, 0xf4);
-	ck_assert_int_eq(log.level[1], 1);
-	in(KBD_DATA);
-	ck_assert_int_eq(log.level[1], 0);
-	ck_assert_int_eq(log.calls, 2);
-
-	out(KBD_CMD, 0xaa);                     /* controller replies: no IRQ 1 */
-	ck_assert_int_eq(log.calls, 2);
-	ck_assert_uint_eq(in(KBD_DATA), 0x55);
 }
 END_TEST
 
@@ -568,13 +379,6 @@ static Suite *devices_suite(void)
 	tcase_add_test(tc, test_post_code);
 	tcase_add_test(tc, test_port92);
 	tcase_add_test(tc, test_port92_reset_needs_a_rising_edge);
-	tcase_add_test(tc, test_i8042_self_test_and_status);
-	tcase_add_test(tc, test_i8042_config_byte);
-	tcase_add_test(tc, test_i8042_output_port);
-	tcase_add_test(tc, test_i8042_pulse_reset);
-	tcase_add_test(tc, test_i8042_pulse_reset_low_nibble);
-	tcase_add_test(tc, test_i8042_keyboard_answers);
-	tcase_add_test(tc, test_i8042_irq1);
 	tcase_add_test(tc, test_cmos_memory_256m);
 	tcase_add_test(tc, test_cmos_memory_small_and_large);
 	tcase_add_test(tc, test_cmos_status_registers);
