@@ -12,6 +12,7 @@
  * vectors (a 286 leaves different undefined flags). The lazy-flags ALU
  * ops: test_flags.c. */
 #include "tests/unit/check_helpers.h"
+#include "tests/unit/test_operands.h"
 #include "cpu/alu.h"
 #include "tests/unit/host32.h"
 
@@ -27,41 +28,9 @@
 
 /* ---- test plumbing ---------------------------------------------------- */
 
-static uint32_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (uint32_t)((*s * 0x2545F4914F6CDD1DULL) >> 32);
-}
-
-static const uint32_t edge_values[] = {
-	0, 1, 2, 3, 6, 7, 8, 9, 0xa, 0xf, 0x10, 0x11, 0x3f, 0x40, 0x55, 0x7e, 0x7f,
-	0x80, 0x81, 0x99, 0x9a, 0xaa, 0xfe, 0xff, 0x100, 0x7ffe, 0x7fff, 0x8000,
-	0x8001, 0xfffe, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0x80000001,
-	0xfffffffe, 0xffffffff, 0x12345678, 0xedcba987,
-};
-#define EDGE_COUNT (sizeof(edge_values) / sizeof(edge_values[0]))
-
-static uint32_t pick_operand(uint64_t *s)
-{
-	uint32_t r = rng_next(s);
-	switch (r & 7) {
-	case 0:
-	case 1:
-		return edge_values[(r >> 3) % EDGE_COUNT];
-	case 2:
-		return (1u << ((r >> 3) & 31)) - ((r >> 8) & 1);
-	case 3:
-		return rng_next(s) >> ((r >> 3) & 31);   /* small values */
-	default:
-		return rng_next(s);
-	}
-}
-
 static uint32_t pick_flags(uint64_t *s)
 {
-	return (rng_next(s) & FLAGS_ARITH) | FLAGS_BASE;
+	return pick_flags_over(s, FLAGS_BASE);
 }
 
 static uint32_t size_mask(unsigned size)

@@ -41,6 +41,7 @@
  * SOFT_HOST_CASES=n sets the cases per template (default CASES_DEFAULT),
  * SOFT_HOST_ONLY=text runs the templates whose name contains text. */
 #include "tests/unit/check_helpers.h"
+#include "tests/unit/test_operands.h"
 #include "tests/unit/host32.h"
 
 #include <capstone/capstone.h>
@@ -66,50 +67,10 @@
 
 /* ---- random operands ---------------------------------------------------- */
 
-static uint64_t rng_next64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rng(uint64_t *s)
-{
-	return (uint32_t)(rng_next64(s) >> 32);
-}
-
-static const uint32_t edge_values[] = {
-	0, 1, 2, 7, 8, 9, 0xf, 0x10, 0x1f, 0x20, 0x21, 0x3f, 0x40, 0x7e, 0x7f, 0x80, 0x81,
-	0x99, 0x9a, 0xfe, 0xff, 0x100, 0x101, 0x7fff, 0x8000, 0x8001, 0xfffe, 0xffff,
-	0x10000, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 0xffffff80,
-	0xffff8000, 0x12345678, 0xedcba987,
-};
-#define EDGE_COUNT (sizeof(edge_values) / sizeof(edge_values[0]))
-
-static uint32_t pick_operand(uint64_t *s)
-{
-	uint32_t r = rng(s);
-	switch (r & 15) {
-	case 0: case 1: case 2: case 3:
-		return edge_values[(r >> 4) % EDGE_COUNT];
-	case 4:
-		return (edge_values[(r >> 4) % EDGE_COUNT] & 0xff) * 0x01010101u;   /* AH too */
-	case 5: case 6:
-		return (1u << ((r >> 4) & 31)) - ((r >> 9) & 1);
-	case 7:
-		return rng(s) >> ((r >> 4) & 31);                /* small */
-	case 8:
-		return (uint32_t)((int32_t)rng(s) >> ((r >> 4) & 31));   /* small, signed */
-	default:
-		return rng(s);
-	}
-}
-
 /* A shift or rotate count: around the operand widths, sometimes any byte. */
 static uint8_t pick_count(uint64_t *s)
 {
-	uint32_t r = rng(s);
+	uint32_t r = rng_next(s);
 	return (r & 3) ? (uint8_t)((r >> 2) % 34) : (uint8_t)(r >> 8);
 }
 
@@ -529,7 +490,7 @@ static unsigned pick_reg(uint64_t *s, uint8_t avoid)
 {
 	unsigned r;
 	do
-		r = rng(s) & 7;
+		r = rng_next(s) & 7;
 	while (avoid & (1u << r));
 	return r;
 }
@@ -538,7 +499,7 @@ static unsigned pick_reg(uint64_t *s, uint8_t avoid)
  * on ESP (whose value differs between the two sides). */
 static void pick_address(uint64_t *s, bool addr16, struct enc *e)
 {
-	unsigned mod = rng(s) % 3, rm = rng(s) & 7, n = 0, disp = 0;
+	unsigned mod = rng_next(s) % 3, rm = rng_next(s) & 7, n = 0, disp = 0;
 	e->addr[n++] = (uint8_t)(mod << 6 | rm);
 	if (addr16) {
 		disp = mod == 1 ? 1 : mod == 2 || rm == 6 ? 2 : 0;
@@ -546,9 +507,9 @@ static void pick_address(uint64_t *s, bool addr16, struct enc *e)
 		if (rm == 4) {
 			unsigned base;
 			do
-				base = rng(s) & 7;
+				base = rng_next(s) & 7;
 			while (base == 4);
-			e->addr[n++] = (uint8_t)((rng(s) & 0xf8) | base);   /* scale, index, base */
+			e->addr[n++] = (uint8_t)((rng_next(s) & 0xf8) | base);   /* scale, index, base */
 			if (mod == 0 && base == 5)
 				disp = 4;
 		}
@@ -608,14 +569,14 @@ static bool fix_divide(const struct tmpl *t, struct tcase *c, uint64_t *s, bool 
 			rm_put(t, c, pick_operand(s) | 1);
 		uint32_t d = rm_get(t, c);
 		if (!sign) {
-			uint64_t q = pick_operand(s) & mask, r = rng(s) % d;
+			uint64_t q = pick_operand(s) & mask, r = rng_next(s) % d;
 			put_dividend(t, c, q * d + r);
 		} else {
 			int64_t dv = sign_extend(d, size);
 			int64_t q = sign_extend(pick_operand(s), size);
 			uint64_t ad = (uint64_t)(dv < 0 ? -dv : dv);
-			int64_t r = (int64_t)(rng(s) % ad);
-			if ((q < 0) != (dv < 0) || (q == 0 && (rng(s) & 1)))
+			int64_t r = (int64_t)(rng_next(s) % ad);
+			if ((q < 0) != (dv < 0) || (q == 0 && (rng_next(s) & 1)))
 				r = -r;   /* the remainder takes the dividend's sign */
 			put_dividend(t, c, (uint64_t)(q * dv + r));
 		}
@@ -645,13 +606,13 @@ static void pick_reg_address(const struct tmpl *t, uint64_t *s, struct tcase *c)
 		used |= 1u << 3;   /* EBX, stored on success */
 	if (t->digit < 0)
 		used |= 1u << (t->reg_size == 1 ? c->e.reg & 3 : c->e.reg);
-	unsigned base = pick_reg(s, used), mod = rng(s) % 3, n = 0;
+	unsigned base = pick_reg(s, used), mod = rng_next(s) % 3, n = 0;
 	if (mod == 0 && base == 5)
 		mod = 1;   /* mod 0 with EBP means no base */
 	int64_t index_part = 0;
-	if (rng(s) & 1) {
-		unsigned index = pick_reg(s, used | 1u << base), scale = rng(s) & 3;
-		int32_t value = (int32_t)(rng(s) % 128) - 64;
+	if (rng_next(s) & 1) {
+		unsigned index = pick_reg(s, used | 1u << base), scale = rng_next(s) & 3;
+		int32_t value = (int32_t)(rng_next(s) % 128) - 64;
 		c->in.gpr[index] = (uint32_t)value;
 		index_part = (int64_t)value * (1 << scale);
 		c->e.addr[n++] = (uint8_t)(mod << 6 | 4);
@@ -659,7 +620,7 @@ static void pick_reg_address(const struct tmpl *t, uint64_t *s, struct tcase *c)
 	} else {
 		c->e.addr[n++] = (uint8_t)(mod << 6 | base);
 	}
-	int32_t disp = mod == 1 ? (int8_t)rng(s) : mod == 2 ? (int32_t)pick_operand(s) : 0;
+	int32_t disp = mod == 1 ? (int8_t)rng_next(s) : mod == 2 ? (int32_t)pick_operand(s) : 0;
 	memcpy(c->e.addr + n, &disp, mod == 1 ? 1 : mod == 2 ? 4 : 0);
 	c->e.naddr = n + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
 	c->in.gpr[base] = (uint32_t)((int64_t)c->mem_off - index_part - disp);
@@ -675,13 +636,13 @@ static bool case_make(const struct tmpl *t, uint64_t *s, bool host_amd, bool reg
 	c->base_reg = -1;
 	for (unsigned r = 0; r < 8; r++)
 		c->in.gpr[r] = r == 4 ? 0 : pick_operand(s);
-	c->in.eflags = (rng(s) & FLAGS_ARITH) | FLAGS_IN_BASE;
+	c->in.eflags = pick_flags_over(s, FLAGS_IN_BASE);
 	c->e.imm = pick_operand(s) & size_mask(t->imm ? t->imm : 4);
 	c->e.reg = pick_reg(s, t->avoid);
 	c->e.rm = pick_reg(s, t->avoid_rm);
 	/* Near the page boundary a third of the time, so that some accesses
 	 * cross it; elsewhere in the two pages otherwise. */
-	c->mem_off = (rng(s) % 3 == 0) ? 0x1000 - rng(s) % 6 : WINDOW + rng(s) % (0x2000 - 3 * WINDOW);
+	c->mem_off = (rng_next(s) % 3 == 0) ? 0x1000 - rng_next(s) % 6 : WINDOW + rng_next(s) % (0x2000 - 3 * WINDOW);
 	for (unsigned i = 0; i < WINDOW; i += 4) {
 		uint32_t v = pick_operand(s);
 		memcpy(c->window + i, &v, 4);
@@ -713,27 +674,27 @@ static bool case_make(const struct tmpl *t, uint64_t *s, bool host_amd, bool reg
 		/* The offset register addresses a bit string from the memory
 		 * operand: keep it within the compared window. */
 		if (t->mem)
-			gpr_put(&c->in, t->reg_size, c->e.reg, (uint32_t)((int32_t)(rng(s) % 256) - 128));
+			gpr_put(&c->in, t->reg_size, c->e.reg, (uint32_t)((int32_t)(rng_next(s) % 256) - 128));
 		break;
 	case K_CMPXCHG:
-		if (rng(s) & 1)
+		if (rng_next(s) & 1)
 			gpr_put(&c->in, t->size, 0, rm_get(t, c));
 		break;
 	case K_CMPXCHG8B:
-		if (rng(s) & 1) {
+		if (rng_next(s) & 1) {
 			memcpy(&c->in.gpr[0], c->window + WINDOW / 2, 4);
 			memcpy(&c->in.gpr[2], c->window + WINDOW / 2 + 4, 4);
 		}
 		break;
 	case K_BITSCAN:
-		if ((rng(s) & 7) == 0)
+		if ((rng_next(s) & 7) == 0)
 			rm_put(t, c, 0);
 		break;
 	case K_AAM:
-		c->e.imm = (rng(s) & 1) ? 10 : 1 + rng(s) % 255;
+		c->e.imm = (rng_next(s) & 1) ? 10 : 1 + rng_next(s) % 255;
 		break;
 	}
-	if (t->mem && reg_address && (rng(s) & 1))
+	if (t->mem && reg_address && (rng_next(s) & 1))
 		pick_reg_address(t, s, c);
 	return ok;
 }
@@ -1010,7 +971,7 @@ static void run_template(struct bench *b, const struct tmpl *t, const struct tli
 		if (paired) {
 			/* The leader writes registers: no register addressing. */
 			struct tcase lead;
-			c.pre = &l->v[leaders[rng(&seed) % nleaders]];
+			c.pre = &l->v[leaders[rng_next(&seed) % nleaders]];
 			case_make(c.pre, &seed, b->host_amd, false, &lead);
 			c.pre_e = lead.e;
 			pairs++;
