@@ -8,6 +8,7 @@
 #ifndef MORPHEUS_ENGINE_H
 #define MORPHEUS_ENGINE_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include "cpu/cpu_state.h"
 #include "hw/error.h"
@@ -33,6 +34,11 @@ struct engine_ops {
 	void (*memory_written)(struct machine *m, uint64_t gpa, uint64_t len);
 	/* The --stats report of this engine (exits by reason, times...). */
 	void (*print_stats)(struct machine *m, FILE *out);
+	/* A count that only grows while the guest runs, for a live speed
+	 * display (soft: retired instructions; kvm: VM exits). From any
+	 * thread, while run() runs too: a relaxed read, maybe slightly stale.
+	 * May be NULL. */
+	uint64_t (*progress)(struct machine *m);
 	void (*destroy)(struct machine *m);
 };
 

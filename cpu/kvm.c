@@ -902,6 +902,16 @@ static void kvm_print_stats(struct machine *m, FILE *out)
 		kvm_print_stat_row(out, "other ports", &sum.other_ports);
 }
 
+/* VM exits (KVM_RUN returns) of all vCPUs, read relaxed while they run. */
+static uint64_t kvm_progress(struct machine *m)
+{
+	struct kvm_engine *kvm = kvm_of(m);
+	uint64_t n = 0;
+	for (int i = 0; kvm && i < kvm->nr_vcpus; i++)
+		n += __atomic_load_n(&kvm->vcpus[i].stats.in_guest.count, __ATOMIC_RELAXED);
+	return n;
+}
+
 const struct engine_ops kvm_engine_ops = {
 	.name = "kvm",
 	.create = kvm_create,
@@ -910,5 +920,6 @@ const struct engine_ops kvm_engine_ops = {
 	.get_state = kvm_get_state,
 	.set_state = kvm_set_state,
 	.print_stats = kvm_print_stats,
+	.progress = kvm_progress,
 	.destroy = kvm_destroy,
 };

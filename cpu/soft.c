@@ -353,6 +353,14 @@ static void soft_print_stats(struct machine *m, FILE *out)
 	fprintf(out, "  slow memory accesses %14" PRIu64 "\n", cpu->mmu.slow_accesses);
 }
 
+/* Retired instructions; cpu->retired is a plain counter the vCPU thread
+ * updates, read here relaxed (a torn read cannot happen on a 64-bit host). */
+static uint64_t soft_progress(struct machine *m)
+{
+	struct soft_engine *e = soft_of(m);
+	return e ? __atomic_load_n(&e->cpu.retired, __ATOMIC_RELAXED) : 0;
+}
+
 const struct engine_ops soft_engine_ops = {
 	.name = "soft",
 	.create = soft_create,
@@ -362,5 +370,6 @@ const struct engine_ops soft_engine_ops = {
 	.set_state = soft_set_state,
 	.memory_written = soft_memory_written,
 	.print_stats = soft_print_stats,
+	.progress = soft_progress,
 	.destroy = soft_destroy,
 };

@@ -12,7 +12,7 @@
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MEMORY, OPT_SMP, OPT_ACCEL,
 	OPT_SERIAL, OPT_TIMEOUT, OPT_LOAD, OPT_ON_RESET, OPT_STATS, OPT_TRACE,
-	OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_VGA, OPT_SCREENSHOT,
+	OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_VGA, OPT_SCREENSHOT, OPT_DISPLAY,
 };
 
 static const struct option long_options[] = {
@@ -31,6 +31,7 @@ static const struct option long_options[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "vga", required_argument, NULL, OPT_VGA },
 	{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
+	{ "display", required_argument, NULL, OPT_DISPLAY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -66,6 +67,11 @@ void options_print_help(FILE *out)
 	      "                       framebuffer at 0xFD000000 (default: fb for a Linux\n"
 	      "                       kernel, which is told about it, else text)\n"
 	      "  --screenshot FILE.png  write the screen to FILE.png at exit\n"
+	      "  --display sdl|none   a window (SDL2) showing the screen and taking the\n"
+	      "                       keyboard, or none (default: sdl when $DISPLAY or\n"
+	      "                       $WAYLAND_DISPLAY is set and a window opens). In the\n"
+	      "                       window: click grabs, Ctrl+Alt+G releases, Ctrl+Alt+S\n"
+	      "                       writes a screenshot, Ctrl+Alt+Q or closing it quits\n"
 	      "\n"
 	      "Engine:\n"
 	      "  --accel auto|kvm|soft  auto (default): kvm where supervisor code runs at\n"
@@ -76,7 +82,8 @@ void options_print_help(FILE *out)
 	      "                       raw mode with Ctrl-A x to quit, Ctrl-A h for help)\n"
 	      "  --timeout SECONDS    stop the guest after SECONDS (exit status 124)\n"
 	      "  --on-reset exit|restart  what a guest reset does (default exit)\n"
-	      "  --stats              print engine statistics at exit (VM exits by reason)\n"
+	      "  --stats              print engine statistics at exit (kvm: VM exits by\n"
+	      "                       reason; soft: instructions, MIPS, blocks, cache)\n"
 	      "  --trace LIST         comma-separated: post, io, exit, in_asm, ir, exec\n"
 	      "                       (to stderr)\n"
 	      "  --verbose            say what morpheus decided and why\n"
@@ -89,7 +96,8 @@ void options_print_help(FILE *out)
 	      "  2    the engine failed (e.g. a KVM internal error)\n"
 	      "  124  --timeout was reached\n"
 	      "  (v<<1)|1  the guest wrote v to the debug-exit port 0xf4 (QEMU isa-debug-exit);\n"
-	      "       only the low 8 bits reach the shell\n", out);
+	      "       only the low 8 bits reach the shell\n"
+	      "  128+n  morpheus was stopped by signal n (SIGHUP, SIGINT, SIGTERM)\n", out);
 }
 
 static int parse_u64(const char *s, uint64_t *v, char **end)
@@ -220,6 +228,11 @@ static int parse_option(int opt, const char *arg, struct options *o, struct erro
 		if (!*arg)
 			return error_set(err, -EINVAL, "--screenshot: needs a file name");
 		o->screenshot = arg;
+		return 0;
+	case OPT_DISPLAY:
+		if (!strcmp(arg, "sdl")) o->display = DISPLAY_CHOICE_SDL;
+		else if (!strcmp(arg, "none")) o->display = DISPLAY_CHOICE_NONE;
+		else return error_set(err, -EINVAL, "--display: '%s' is not sdl or none", arg);
 		return 0;
 	case OPT_HELP: o->command = CMD_HELP; return 0;
 	case OPT_VERSION: o->command = CMD_VERSION; return 0;

@@ -15,6 +15,8 @@ enum command { CMD_RUN, CMD_DEMO, CMD_INFO, CMD_HELP, CMD_VERSION };
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_SOFT };
 enum serial_kind { SERIAL_STDIO, SERIAL_NONE, SERIAL_FILE };
 enum vga_choice { VGA_AUTO, VGA_TEXT, VGA_FB };   /* --vga; auto: fb for Linux */
+/* --display; auto: sdl when it can open a window here, else none */
+enum display_choice { DISPLAY_CHOICE_AUTO, DISPLAY_CHOICE_SDL, DISPLAY_CHOICE_NONE };
 
 /* Exit statuses of the morpheus process (the harness contract). */
 enum {
@@ -43,6 +45,7 @@ struct options {
 	bool verbose;
 	enum vga_choice vga;
 	const char *screenshot;   /* --screenshot FILE.png, NULL = none */
+	enum display_choice display;
 };
 
 /* Parses argv (argv[1] is the subcommand; "--help"/"--version" alone are

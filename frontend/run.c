@@ -4,7 +4,7 @@
  * Builds the machine (RAM, board devices, MP table), loads the guest, picks
  * the engine and runs it on a thread of its own while this thread is the
  * event loop: host input for the serial port, device timers, --timeout,
- * SIGINT/SIGTERM. Guest resets restart the machine with --on-reset restart.
+ * SIGINT/SIGTERM, and the window (--display sdl, frontend/sdl.h). Guest resets restart the machine with --on-reset restart.
  * Every error is reported here, once, in one line. */
 #include "frontend/run.h"
 
@@ -22,7 +22,9 @@
 #include "frontend/info.h"
 #include "frontend/render.h"
 #include "frontend/screenshot.h"
+#include "frontend/sdl.h"
 #include "frontend/terminal.h"
+#include "hw/fb.h"
 #include "hw/loader.h"
 #include "hw/machine.h"
 #include "hw/mptable.h"
@@ -34,6 +36,7 @@
 struct runner {
 	struct machine *m;
 	const struct options *o;
+	struct sdl_window *window;  /* --display sdl, else NULL */
 	struct terminal term;
 	int done_pipe[2];          /* the engine thread writes when run() returns */
 	int signal_fd;
@@ -122,6 +125,17 @@ static void event_loop(struct runner *r, uint64_t timeout_deadline)
 			wait_ms = next > now ? (int)((next - now + 999999) / 1000000) : 0;
 		if (r->pending_len && (wait_ms < 0 || wait_ms > 10))
 			wait_ms = 10;    /* retry input the UART FIFO could not take */
+		if (r->window) {
+			struct error err = { 0 };
+			int frame_ms = sdl_window_step(r->window, &err);
+			if (frame_ms < 0) {
+				fprintf(stderr, "morpheus: the window: %s\n", err.msg);
+				sdl_window_close(r->window);
+				r->window = NULL;
+			} else if (wait_ms < 0 || wait_ms > frame_ms) {
+				wait_ms = frame_ms;
+			}
+		}
 		int n = poll(fds, 3, wait_ms);
 		if (n < 0 && errno != EINTR)
 			break;
@@ -257,8 +271,12 @@ static int run_once(struct runner *r, struct machine *m, const struct engine_ops
 	}
 	r->m = m;
 	r->engine_rc = 0;
+	if (r->window)
+		sdl_window_attach(r->window, m);
 	pthread_t thread;
 	if ((rc = pthread_create(&thread, NULL, engine_thread, r)) != 0) {
+		if (r->window)
+			sdl_window_attach(r->window, NULL);
 		engine->destroy(m);
 		machine_destroy(m);
 		return error_set(err, -rc, "cannot start the engine thread: %s", strerror(rc));
@@ -275,6 +293,28 @@ static int run_once(struct runner *r, struct machine *m, const struct engine_ops
 	return 0;
 }
 
+/* --display: the window, or none. auto: a window where one opens (the
+ * reason it does not is said with --verbose); sdl: one, or an error. */
+static int open_window(const struct options *o, struct sdl_window **window)
+{
+	*window = NULL;
+	if (o->display == DISPLAY_CHOICE_NONE)
+		return 0;
+	struct error err = { 0 };
+	bool fb = vga_framebuffer(o);
+	struct sdl_window_config cfg = { .width = fb ? FB_WIDTH : 720, .height = fb ? FB_HEIGHT : 400,
+		.screenshot = o->screenshot };
+	if (sdl_window_open(window, &cfg, &err) == 0)
+		return 0;
+	if (o->display == DISPLAY_CHOICE_SDL) {
+		fprintf(stderr, "morpheus: --display sdl: %s\n", err.msg);
+		return -1;
+	}
+	if (o->verbose)
+		fprintf(stderr, "morpheus: no window (--display none): %s\n", err.msg);
+	return 0;
+}
+
 int run_command(const struct options *o)
 {
 	struct error err = { 0 };
@@ -286,7 +326,7 @@ int run_command(const struct options *o)
 	}
 
 	/* Signals are taken by the event loop through a signalfd; every thread
-	 * created from here on inherits the mask. */
+	 * created from here on (SDL's too) inherits the mask. */
 	struct runner r = { .o = o, .signal_fd = -1 };
 	sigset_t mask, old_mask;
 	sigemptyset(&mask);
@@ -294,6 +334,12 @@ int run_command(const struct options *o)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &mask, &old_mask);
+	if (open_window(o, &r.window) < 0) {
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+		if (serial_fd > STDERR_FILENO)
+			close(serial_fd);
+		return EXIT_BAD_INPUT;
+	}
 	r.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (pipe2(r.done_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		fprintf(stderr, "morpheus: pipe: %s\n", strerror(errno));
@@ -332,6 +378,8 @@ int run_command(const struct options *o)
 			status = 128 + r.signal_received;
 		if (o->screenshot && (!restart || r.signal_received))
 			status = write_screenshot(&m, o->screenshot, status);
+		if (r.window)
+			sdl_window_attach(r.window, NULL);
 		engine->destroy(&m);
 		m.engine = NULL;
 		machine_destroy(&m);
@@ -342,6 +390,7 @@ int run_command(const struct options *o)
 		if (o->serial == SERIAL_STDIO)
 			terminal_open(&r.term, STDIN_FILENO);
 	}
+	sdl_window_close(r.window);
 	if (serial_fd > STDERR_FILENO)
 		close(serial_fd);
 	close(r.done_pipe[0]);
