@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # sdl.sh — the SDL window end to end under Xvfb, on every engine available
-# here (soft, and kvm where /dev/kvm works): tests/guests/sdl_echo.asm runs
+# here (soft, and kvm where /dev/kvm works): tests/guests/kbd_echo.asm runs
 # with --display sdl; xdotool types into the window through the X test
 # extension (Shift, Enter, the arrows and keypad Enter with their E0
 # prefixes); the characters must arrive on the serial port; the title must
@@ -91,12 +91,12 @@ for engine in $engines; do
 	SERIAL=$WORK/$engine.serial
 	ERR=$WORK/$engine.err
 	SHOT=$WORK/$engine.png
-	echo "+ morpheus run --display sdl --accel $engine --kernel sdl_echo.bin ..."
-	"$MORPHEUS" run --display sdl --accel "$engine" --kernel "$GUESTS/sdl_echo.bin" --load 0x7c00 \
+	echo "+ morpheus run --display sdl --accel $engine --kernel kbd_echo.bin ..."
+	"$MORPHEUS" run --display sdl --accel "$engine" --kernel "$GUESTS/kbd_echo.bin" --load 0x7c00 \
 		--memory 16M --vga text --serial "file:$SERIAL" --screenshot "$SHOT" \
 		--timeout "${GUEST_TIMEOUT:-60}" >"$WORK/$engine.stdout" 2>"$ERR" &
 	MORPHEUS_PID=$!
-	wait_for "the guest's ready line" serial_has "sdl_echo: ready"
+	wait_for "the guest's ready line" serial_has "kbd_echo: ready"
 	wait_for "the window" find_window
 	speed='exits/s'
 	[ "$engine" = kvm ] || speed='MIPS'
@@ -129,7 +129,7 @@ for engine in $engines; do
 	echo
 	sed 's/^/! /' "$ERR"
 	[ "$STATUS" -eq 0 ] || fail "$engine: exit status $STATUS after Ctrl+Alt+Q, expected 0"
-	printf 'sdl_echo: ready\nHello World!\nabc^v<>\nxyz' >"$WORK/expected"
+	printf 'kbd_echo: ready\nHello World!\nabc^v<>\nxyz' >"$WORK/expected"
 	cmp -s "$WORK/expected" "$WORK/$engine.out" || fail "$engine: the serial port did not get the typed keys"
 	for png in "$WORK/$engine-hotkey.png" "$SHOT"; do
 		"$CHECK" "$png" <<-'SPEC' || fail "$png does not show what the guest echoed"

@@ -9,7 +9,8 @@
 ; keyboard commands F4 (enable scanning) and ED 00 (LEDs off), each
 ; answered FA. Then it prints "kbd_echo: ready" and echoes: letters, digits,
 ; punctuation and space of the main block (with either Shift), Enter as CR
-; LF, Backspace as BS. Key releases, E0-prefixed keys and other keys are
+; LF, Backspace as BS, and of the E0-prefixed keys the arrows as ^ v < >
+; and keypad Enter and / as Enter and /. Key releases and other keys are
 ; read and ignored. Esc prints "kbd_echo: bye" and ends through the
 ; debug-exit port with 0 (exit status 1).
 ;
@@ -132,6 +133,20 @@ start:
         jmp     .next
 .extended:
         and     bp, ~2
+        test    al, SC_BREAK
+        jnz     .next               ; releases of E0 keys
+        mov     si, e0_keys
+.e0_find:
+        mov     ah, [si]
+        test    ah, ah
+        jz      .next               ; not one of ours
+        cmp     ah, al
+        je      .e0_found
+        add     si, 2
+        jmp     .e0_find
+.e0_found:
+        mov     al, [si + 1]
+        call    echo
         jmp     .next
 .shift_down:
         or      bp, 1
@@ -258,3 +273,9 @@ keymap_upper:
         db      'ZXCVBNM<>?', 0, '*', 0, ' '
 
         SERIAL_ROUTINES
+
+; E0-prefixed set 1 make codes and their characters, 0-terminated.
+e0_keys:
+        db      0x48, '^', 0x50, 'v', 0x4b, '<', 0x4d, '>'   ; arrows
+        db      0x1c, 13, 0x35, '/'                         ; keypad Enter, /
+        db      0
