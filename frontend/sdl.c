@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* sdl.c — the desktop window (see sdl.h): SDL2 video and keyboard events on
- * the frontend's main thread, one streaming texture updated from the
- * renderer's pixels, integer scaling with black bars. It does not run the
- * event loop, render the screen or emulate a mouse. */
+ * the frontend's main thread; render.c's pixels are blitted into the
+ * window's surface (under X11 a MIT-SHM image, no OpenGL) with integer
+ * scaling and black bars. It does not run the event loop, render the
+ * screen or emulate a mouse. */
 #include "config.h"
 #include "frontend/sdl.h"
 
@@ -35,13 +36,10 @@
 struct sdl_window {
 	struct sdl_window_config cfg;
 	SDL_Window *window;
-	SDL_Renderer *renderer;
-	SDL_Texture *texture;          /* tex_w x tex_h, NULL for an empty image */
-	unsigned tex_w, tex_h;
+	unsigned img_w, img_h;         /* the image size the window was last sized for */
 	struct machine *m;
 	struct render render;
-	bool upload;                   /* the texture is older than render.pixels */
-	bool present;                  /* exposed or resized: draw again */
+	bool present;                  /* changed, exposed or resized: draw again */
 	bool grabbed;
 	const char *dash;              /* the title's separator */
 	uint64_t start_ns;
@@ -82,6 +80,12 @@ int sdl_window_open(struct sdl_window **out, const struct sdl_window_config *cfg
 	SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
 	SDL_SetHint(SDL_HINT_RENDER_VSYNC, "0");
 	SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, "1");
+	/* The window surface as the X server's own (MIT-SHM) image, not an
+	 * OpenGL texture: a full 1024x768 frame costs ~0.1 ms instead of
+	 * 2-3 ms under Mesa's software GL (docs/display.md). Without a native
+	 * framebuffer (Wayland) SDL uses a texture anyway. The environment
+	 * variable SDL_FRAMEBUFFER_ACCELERATION overrides this. */
+	SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 	/* X11 sets a UTF-8 title (the em dashes) only in a UTF-8 locale;
 	 * LC_CTYPE changes nothing else here. */
 	bool utf8 = setlocale(LC_CTYPE, "C.UTF-8") != NULL;
@@ -103,8 +107,7 @@ int sdl_window_open(struct sdl_window **out, const struct sdl_window_config *cfg
 		sdl_window_close(w);
 		return rc;
 	}
-	w->renderer = SDL_CreateRenderer(w->window, -1, 0);
-	if (!w->renderer) {
+	if (!SDL_GetWindowSurface(w->window)) {
 		int rc = sdl_error(err, "SDL cannot draw in the window");
 		sdl_window_close(w);
 		return rc;
@@ -120,10 +123,6 @@ void sdl_window_close(struct sdl_window *w)
 {
 	if (!w)
 		return;
-	if (w->texture)
-		SDL_DestroyTexture(w->texture);
-	if (w->renderer)
-		SDL_DestroyRenderer(w->renderer);
 	if (w->window)
 		SDL_DestroyWindow(w->window);
 	render_destroy(&w->render);
@@ -202,7 +201,7 @@ static void save_screenshot(struct sdl_window *w)
 	struct render_blink on = { .cursor_on = true, .text_on = true };
 	bool changed;
 	int rc = render_update(&w->render, w->m, &on, &changed, &err);
-	w->upload = true;             /* the pixels may be newer than the texture */
+	w->present |= changed;        /* the pixels may be newer than the window */
 	FILE *f = rc < 0 ? NULL : fopen(path, "wb");
 	if (rc == 0 && !f)
 		rc = error_set(&err, -errno, "%s: %s", path, strerror(errno));
@@ -306,14 +305,11 @@ static void update_title(struct sdl_window *w, uint64_t now)
 	w->title_ns = now;
 }
 
-/* Where the image goes: the largest whole-number scale that fits the
- * window's output (at least 1 unless the window is smaller than the image:
+/* Where the image goes in an ow x oh window: the largest whole-number
+ * scale that fits (at least 1 unless the window is smaller than the image:
  * then shrunk to fit), centred. */
-static SDL_Rect image_place(struct sdl_window *w)
+static SDL_Rect image_place(int ow, int oh, int iw, int ih)
 {
-	int ow = 0, oh = 0;
-	SDL_GetRendererOutputSize(w->renderer, &ow, &oh);
-	int iw = (int)w->tex_w, ih = (int)w->tex_h;
 	SDL_Rect r = { 0, 0, iw, ih };
 	int scale = ow / iw < oh / ih ? ow / iw : oh / ih;
 	if (scale >= 1) {
@@ -331,30 +327,64 @@ static SDL_Rect image_place(struct sdl_window *w)
 	return r;
 }
 
-/* The texture for an image of the render's size (none for 0x0). */
-static int resize_texture(struct sdl_window *w, struct error *err)
+/* A new image size sets the window to it (1x, or 2x for small images). */
+static void fit_window(struct sdl_window *w)
 {
 	unsigned iw = w->render.width, ih = w->render.height;
-	if (w->texture && iw == w->tex_w && ih == w->tex_h)
-		return 0;
-	if (w->texture)
-		SDL_DestroyTexture(w->texture);
-	w->texture = NULL;
-	w->tex_w = w->tex_h = 0;
+	if (iw == w->img_w && ih == w->img_h)
+		return;
+	w->img_w = iw;
+	w->img_h = ih;
 	if (!iw || !ih)
-		return 0;
-	w->texture = SDL_CreateTexture(w->renderer, SDL_PIXELFORMAT_RGB888,
-				       SDL_TEXTUREACCESS_STREAMING, (int)iw, (int)ih);
-	if (!w->texture)
-		return sdl_error(err, "SDL cannot create a texture");
-	w->tex_w = iw;
-	w->tex_h = ih;
+		return;
 	int scale = first_scale(iw, ih);
 	SDL_SetWindowSize(w->window, (int)iw * scale, (int)ih * scale);
+}
+
+/* Blacks the window outside the image: the bars left and right, above and
+ * below (the image covers the rest). */
+static void fill_bars(SDL_Surface *s, const SDL_Rect *img)
+{
+	Uint32 black = SDL_MapRGB(s->format, 0, 0, 0);
+	SDL_Rect bars[4] = {
+		{ 0, 0, s->w, img->y },                                   /* above */
+		{ 0, img->y + img->h, s->w, s->h - img->y - img->h },     /* below */
+		{ 0, img->y, img->x, img->h },                            /* left */
+		{ img->x + img->w, img->y, s->w - img->x - img->w, img->h },  /* right */
+	};
+	for (int i = 0; i < 4; i++)
+		if (bars[i].w > 0 && bars[i].h > 0)
+			SDL_FillRect(s, &bars[i], black);
+}
+
+/* Shows render.pixels: blitted (scaled) into the window surface, black
+ * around, and the surface sent to the display. */
+static int present_image(struct sdl_window *w, struct error *err)
+{
+	SDL_Surface *dst = SDL_GetWindowSurface(w->window);   /* new after a resize */
+	if (!dst)
+		return sdl_error(err, "SDL cannot draw in the window");
+	SDL_Rect place = { 0, 0, 0, 0 };
+	if (w->render.width && w->render.height) {
+		SDL_Surface *img = SDL_CreateRGBSurfaceWithFormatFrom(
+			w->render.pixels, (int)w->render.width, (int)w->render.height, 32,
+			(int)w->render.width * 4, SDL_PIXELFORMAT_RGB888);
+		if (!img)
+			return sdl_error(err, "SDL cannot wrap the image");
+		place = image_place(dst->w, dst->h, img->w, img->h);
+		int rc = place.w > 0 && place.h > 0 ? SDL_BlitScaled(img, NULL, dst, &place) : 0;
+		SDL_FreeSurface(img);
+		if (rc != 0)
+			return sdl_error(err, "SDL cannot copy the image to the window");
+	}
+	fill_bars(dst, &place);
+	if (SDL_UpdateWindowSurface(w->window) != 0)
+		return sdl_error(err, "SDL cannot update the window");
 	return 0;
 }
 
-/* One frame: render, upload and present if anything changed. */
+/* One frame: render, and show it if anything changed (or the window was
+ * exposed or resized). */
 static int draw_frame(struct sdl_window *w, uint64_t now, struct error *err)
 {
 	if (w->m) {
@@ -363,27 +393,15 @@ static int draw_frame(struct sdl_window *w, uint64_t now, struct error *err)
 		int rc = render_update(&w->render, w->m, &blink, &changed, err);
 		if (rc < 0)
 			return rc;
-		if (changed || w->upload) {
-			if ((rc = resize_texture(w, err)) < 0)
-				return rc;
-			if (w->texture && SDL_UpdateTexture(w->texture, NULL, w->render.pixels,
-							    (int)w->tex_w * 4) != 0)
-				return sdl_error(err, "SDL cannot update the texture");
-			w->upload = false;
+		if (changed) {
+			fit_window(w);
 			w->present = true;
 		}
 	}
 	if (!w->present)
 		return 0;
 	w->present = false;
-	SDL_SetRenderDrawColor(w->renderer, 0, 0, 0, 255);
-	SDL_RenderClear(w->renderer);
-	if (w->texture) {
-		SDL_Rect dst = image_place(w);
-		SDL_RenderCopy(w->renderer, w->texture, NULL, &dst);
-	}
-	SDL_RenderPresent(w->renderer);
-	return 0;
+	return present_image(w, err);
 }
 
 int sdl_window_step(struct sdl_window *w, struct error *err)
