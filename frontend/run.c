@@ -104,7 +104,7 @@ static bool read_host_input(struct runner *r)
 static void event_loop(struct runner *r, uint64_t timeout_deadline)
 {
 	struct machine *m = r->m;
-	bool stdin_open = r->o->serial == SERIAL_STDIO && r->o->command != CMD_INFO;
+	bool stdin_open = r->o->serial == SERIAL_STDIO;
 	for (;;) {
 		struct pollfd fds[3] = {
 			{ .fd = r->done_pipe[0], .events = POLLIN },
