@@ -27,6 +27,7 @@
 #include "frontend/screenshot.h"
 #include "hw/clock.h"
 #include "hw/i8042.h"
+#include "hw/ps2mouse.h"
 #include "hw/machine.h"
 
 #define SDL_FRAME_MS 16            /* at most ~60 frames a second */
@@ -156,6 +157,21 @@ static void send_key(struct sdl_window *w, unsigned usage, bool down)
 	pthread_mutex_unlock(&w->m->lock);
 }
 
+/* The grabbed mouse to the guest's PS/2 mouse: relative motion, the wheel
+ * (positive = away from the user) and the buttons now held. */
+static void send_mouse(struct sdl_window *w, int dx, int dy, int dz)
+{
+	if (!w->m || !w->m->i8042)
+		return;
+	uint32_t held = SDL_GetMouseState(NULL, NULL);
+	unsigned buttons = (held & SDL_BUTTON_LMASK ? PS2MOUSE_BUTTON_LEFT : 0) |
+			   (held & SDL_BUTTON_RMASK ? PS2MOUSE_BUTTON_RIGHT : 0) |
+			   (held & SDL_BUTTON_MMASK ? PS2MOUSE_BUTTON_MIDDLE : 0);
+	pthread_mutex_lock(&w->m->lock);
+	i8042_mouse_event(w->m->i8042, dx, dy, dz, buttons);
+	pthread_mutex_unlock(&w->m->lock);
+}
+
 /* Releases every key the guest saw pressed (the window lost the focus:
  * their releases will not come). */
 static void release_keys(struct sdl_window *w)
@@ -173,7 +189,7 @@ static void set_grab(struct sdl_window *w, bool grab)
 	w->grabbed = grab;
 	SDL_SetWindowGrab(w->window, grab ? SDL_TRUE : SDL_FALSE);
 	SDL_SetWindowKeyboardGrab(w->window, grab ? SDL_TRUE : SDL_FALSE);
-	SDL_ShowCursor(grab ? SDL_DISABLE : SDL_ENABLE);
+	SDL_SetRelativeMouseMode(grab ? SDL_TRUE : SDL_FALSE);   /* also hides the cursor */
 	w->title_ns = 0;              /* the title says how to release */
 }
 
@@ -260,8 +276,23 @@ static void handle_event(struct sdl_window *w, const SDL_Event *e)
 		}
 		break;
 	case SDL_MOUSEBUTTONDOWN:
-		if (!w->grabbed)
-			set_grab(w, true);
+		if (!w->grabbed) {
+			set_grab(w, true);    /* the grabbing click is not the guest's */
+			break;
+		}
+		send_mouse(w, 0, 0, 0);
+		break;
+	case SDL_MOUSEBUTTONUP:
+		if (w->grabbed)
+			send_mouse(w, 0, 0, 0);
+		break;
+	case SDL_MOUSEMOTION:
+		if (w->grabbed)
+			send_mouse(w, e->motion.xrel, e->motion.yrel, 0);
+		break;
+	case SDL_MOUSEWHEEL:
+		if (w->grabbed)
+			send_mouse(w, 0, 0, e->wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? -e->wheel.y : e->wheel.y);
 		break;
 	case SDL_KEYDOWN: {
 		unsigned sc = (unsigned)e->key.keysym.scancode;

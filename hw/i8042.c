@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* i8042.c — the PS/2 controller at 0x60 (data) and 0x64 (status/command),
- * with a PS/2 keyboard (hw/ps2kbd.c) on its first port.
+ * with a PS/2 keyboard (hw/ps2kbd.c) on its first port and a PS/2 mouse
+ * (hw/ps2mouse.c) on its second, the aux port.
  *
  * The output buffer: one byte, read at 0x60, with status bit 0 (OBF) set
  * while it is full and bit 5 telling whether it came from the aux port.
  * When it is empty the controller refills it from, in this order: its own
  * answers to commands, then the keyboard (unless its port is disabled by
- * configuration bit 4: the keyboard keeps its bytes meanwhile).
+ * configuration bit 4: the keyboard keeps its bytes meanwhile), then the
+ * mouse (unless the aux port is disabled by configuration bit 5, its clock
+ * held low: the mouse keeps its bytes meanwhile).
  * With configuration bit 6 set, bytes from the keyboard are translated from
  * scan code set 2 to set 1 on the way (ps2_set2_to_set1; an F0 prefix is
  * swallowed and sets bit 7 of the next byte) — set at reset, as a PC BIOS
@@ -14,10 +17,12 @@
  *
  * IRQ 1 is a level: high while the output buffer holds a byte from the
  * keyboard (or written with 0xD2) and configuration bit 0 is set, low
- * otherwise. Reading 0x60 lowers it before the next byte is loaded, so each
- * byte is a new rising edge for an edge-triggered PIC (the kvm in-kernel
- * irqchip included). The controller's own answers (configuration byte,
- * self-tests, ports) raise no interrupt.
+ * otherwise. IRQ 12 likewise for a byte from the mouse (or written with
+ * 0xD3, status bit 5 set) and configuration bit 1. Reading 0x60 lowers the
+ * line before the next byte is loaded, so each byte is a new rising edge
+ * for an edge-triggered PIC (the kvm in-kernel irqchip included). The
+ * controller's own answers (configuration byte, self-tests, ports) raise no
+ * interrupt.
  *
  * Controller commands (port 0x64):
  *   20-3F read RAM byte (20: the configuration byte); 60-7F write it
@@ -32,8 +37,9 @@
  *     the machine (MACHINE_RESET), bit 1 is A20 (stored, not emulated:
  *     addresses always see A20 enabled)
  *   D2 next data byte as if from the keyboard (untranslated, IRQ 1)
- *   D3/D4 next data byte to the aux port: there is no aux device, so it is
- *     swallowed without an answer, as with no mouse plugged in
+ *   D3 next data byte as if from the mouse (status bit 5, IRQ 12)
+ *   D4 next data byte to the mouse, enabling the aux port (config bit 5),
+ *     as a byte for the keyboard enables the keyboard port
  *   DD/DF A20 off/on (output port bit 1)
  *   F0-FF pulse output port bits 0-3 low: a clear bit 0 (FE) resets
  *   anything else: ignored
@@ -49,6 +55,7 @@
 
 #include "hw/machine.h"
 #include "hw/ps2kbd.h"
+#include "hw/ps2mouse.h"
 
 #define I8042_DATA_PORT 0x60
 #define I8042_CMD_PORT 0x64
@@ -81,6 +88,7 @@ struct i8042 {
 	struct device dev;
 	struct machine *m;
 	struct ps2kbd kbd;
+	struct ps2mouse mouse;
 	uint8_t ram[I8042_RAM_SIZE];
 	bool last_write_cmd;    /* status bit 3 */
 	uint8_t outport;
@@ -146,8 +154,11 @@ static void i8042_fill(struct i8042 *k)
 			k->reply_count--;
 			return;
 		}
-		if (!ps2kbd_has_data(&k->kbd) || (k->ram[0] & CONFIG_KBD_DISABLE))
+		if (!ps2kbd_has_data(&k->kbd) || (k->ram[0] & CONFIG_KBD_DISABLE)) {
+			if (ps2mouse_has_data(&k->mouse) && !(k->ram[0] & CONFIG_AUX_DISABLE))
+				i8042_load(k, ps2mouse_read(&k->mouse), FROM_AUX);
 			return;
+		}
 		uint8_t byte = ps2kbd_read(&k->kbd);
 		if (k->ram[0] & CONFIG_TRANSLATE) {
 			if (byte == PS2KBD_BREAK) {
@@ -262,8 +273,12 @@ static void i8042_data(struct i8042 *k, uint8_t byte)
 	case 0xd2:                      /* as if the keyboard had sent it */
 		i8042_reply(k, byte, FROM_KBD);
 		break;
-	case 0xd3:                      /* no aux device: swallowed */
-	case 0xd4:
+	case 0xd3:                      /* as if the mouse had sent it */
+		i8042_reply(k, byte, FROM_AUX);
+		break;
+	case 0xd4:                      /* to the mouse, enabling its port */
+		k->ram[0] &= ~CONFIG_AUX_DISABLE;
+		ps2mouse_write(&k->mouse, byte);
 		break;
 	default:                        /* to the keyboard, enabling its port */
 		k->ram[0] &= ~CONFIG_KBD_DISABLE;
@@ -311,6 +326,14 @@ bool i8042_key_event(struct i8042 *k, const uint8_t *set2, size_t n)
 	return taken;
 }
 
+bool i8042_mouse_event(struct i8042 *k, int dx, int dy, int dz, unsigned buttons)
+{
+	bool taken = ps2mouse_event(&k->mouse, dx, dy, dz, buttons);
+	i8042_fill(k);
+	i8042_update_irq(k);
+	return taken;
+}
+
 uint8_t i8042_keyboard_leds(const struct i8042 *k)
 {
 	return k->kbd.leds;
@@ -333,6 +356,7 @@ static void i8042_reset(struct device *dev)
 	k->reply_head = 0;
 	k->reply_count = 0;
 	ps2kbd_reset(&k->kbd);
+	ps2mouse_reset(&k->mouse);
 	i8042_update_irq(k);
 }
 

@@ -253,8 +253,9 @@ START_TEST(test_input_port_and_dump)
 }
 END_TEST
 
-/* 0xD2: a byte as if from the keyboard (IRQ 1, not translated); 0xD3/0xD4:
- * nothing on the aux port. */
+/* 0xD2: a byte as if from the keyboard (IRQ 1, not translated); 0xD3 as if
+ * from the mouse, 0xD4 to the mouse (no IRQ 12: configuration bit 1 is
+ * clear; tests/unit/test_ps2mouse.c has the rest). */
 START_TEST(test_write_output_buffers)
 {
 	out(KBD_CMD, 0xd2);
@@ -265,9 +266,11 @@ START_TEST(test_write_output_buffers)
 	ck_assert_int_eq(irqs.level[1], 0);
 	out(KBD_CMD, 0xd3);
 	out(KBD_DATA, 0x5a);
+	ck_assert_uint_eq(in(KBD_CMD) & (ST_OBF | ST_AUX), ST_OBF | ST_AUX);
+	ck_assert_uint_eq(in(KBD_DATA), 0x5a);
 	out(KBD_CMD, 0xd4);
 	out(KBD_DATA, 0xff);
-	assert_empty();
+	EXPECT(0xfa, 0xaa, 0x00);
 	ck_assert_int_eq(irqs.rises[12], 0);
 	ck_assert_int_eq(irqs.rises[1], 1);
 }
@@ -296,9 +299,10 @@ START_TEST(test_keyboard_answers)
 	out(KBD_DATA, 0xf2);
 	EXPECT(0xfa, 0xab, 0x83);
 
-	out(KBD_CMD, 0xd4);                     /* to the aux port: no mouse */
+	out(KBD_CMD, 0xd4);                     /* to the mouse, not the keyboard */
 	out(KBD_DATA, 0xff);
-	assert_empty();
+	ck_assert_uint_eq(in(KBD_CMD) & ST_AUX, ST_AUX);
+	EXPECT(0xfa, 0xaa, 0x00);
 
 	/* A flood of commands does not overflow anything. */
 	for (int i = 0; i < 100; i++)
@@ -810,7 +814,6 @@ START_TEST(test_random_port_traffic)
 			key((x & 1) ? a : brk, (x & 1) ? 1 : 2);
 			break;
 		}
-		ck_assert_int_eq(irqs.level[12], 0);
 	}
 	/* Still answers (after an argument for a command that may wait). */
 	set_config(0x00);
