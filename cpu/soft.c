@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* soft.c — the soft engine: one vCPU run by translating guest code into IR
  * blocks (jit/translate.c), keeping them in a code cache (jit/cache.c) and
- * running them on the tier-0 interpreter (jit/interp.c).
+ * running them on the tier-0 interpreter (jit/interp.c), or with --jit
+ * eager compiled by libgccjit (jit/gccjit.c) before they first run.
  *
  * The engine loop (on the frontend's engine thread): clear the exit
  * request, check machine->event, find the block at CS:EIP (translate it on
@@ -35,14 +36,22 @@
 #include "cpu/soft_cpu.h"
 #include "hw/machine.h"
 #include "jit/cache.h"
+#include "jit/gccjit.h"
 #include "jit/interp.h"
 #include "jit/ir.h"
 #include "jit/translate.h"
+
+/* libgccjit's optimization level for tier 1 (docs/jit.md: measurements). */
+#ifndef SOFT_JIT_OPT_LEVEL
+#define SOFT_JIT_OPT_LEVEL 1
+#endif
 
 struct soft_engine {
 	struct soft_cpu cpu;
 	struct jit_cache *cache;
 	struct ir_builder *ir;          /* translation scratch space */
+	struct jit_native *native;      /* tier 1 (--jit eager), or NULL */
+	uint64_t native_seen_invalid;   /* cache invalid_blocks at the last sweep */
 	csh capstone;                   /* --trace in_asm */
 	bool capstone_open;
 	int capstone_mode;
@@ -180,6 +189,20 @@ static struct jit_block *soft_find_block(struct soft_engine *e, uint32_t eip)
 	return b;
 }
 
+/* --jit eager: releases the compiled code of invalidated blocks (no
+ * compiled code runs here), then compiles b before it first runs. */
+static void soft_native_prepare(struct soft_engine *e, struct jit_block *b)
+{
+	struct jit_cache_stats cs;
+	jit_cache_get_stats(e->cache, &cs);
+	if (cs.invalid_blocks != e->native_seen_invalid) {
+		e->native_seen_invalid = cs.invalid_blocks;
+		jit_native_sweep(e->native);
+	}
+	if (!b->tier1_tried)
+		jit_native_compile(e->native, b);
+}
+
 static void soft_loop(struct soft_engine *e)
 {
 	struct soft_cpu *cpu = &e->cpu;
@@ -212,15 +235,23 @@ static void soft_loop(struct soft_engine *e)
 		 * page or be dropped on CR3 writes (the jump cache is, with
 		 * the TLB: soft_cpu_flush_tlb). */
 		uint64_t generation = jit_cache_generation(e->cache);
-		if (generation != last_generation)   /* a flush: the pointers are stale */
+		if (generation != last_generation) {   /* a flush: the pointers are stale */
 			memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
+			if (e->native)
+				jit_native_drop_all(e->native);
+		}
+		if (e->native)
+			soft_native_prepare(e, b);
 		cpu->jmp_cache[soft_jmp_hash(b->cs_base + eip)] = b;
 		if (last.from && last.slot >= 0 && generation == last_generation && last.from->valid &&
 		    last.from->mode == b->mode && last.from->cs_base == b->cs_base)
 			last.from->chain[last.slot] = b;
 		cpu->mmu.code_written = false;
 		cpu->stats.blocks_run++;
-		jit_interp_run(cpu, b, &last);
+		if (b->native)
+			jit_native_run(cpu, b, &last);
+		else
+			jit_interp_run(cpu, b, &last);
 		cpu->cur_block = NULL;
 		last_generation = generation;
 	}
@@ -261,6 +292,7 @@ static void soft_destroy(struct machine *m)
 		cs_close(&e->capstone);
 	pthread_mutex_destroy(&e->cpu.idle_lock);
 	pthread_cond_destroy(&e->cpu.idle_cond);
+	jit_native_destroy(e->native);
 	jit_cache_destroy(e->cache);
 	free(e->ir);
 	free(e);
@@ -281,6 +313,20 @@ static int soft_create(struct machine *m, struct error *err)
 		free(e->ir);
 		free(e);
 		return error_set(err, -ENOMEM, "soft: out of memory for the code cache");
+	}
+	if (m->cfg.jit == JIT_TIER_EAGER) {
+		e->native = jit_native_create(SOFT_JIT_OPT_LEVEL);
+		if (!e->native) {
+			jit_cache_destroy(e->cache);
+			free(e->ir);
+			free(e);
+			return error_set(err, -ENOMEM, "soft: out of memory for the JIT");
+		}
+	} else if (m->cfg.jit != JIT_TIER_OFF) {
+		jit_cache_destroy(e->cache);
+		free(e->ir);
+		free(e);
+		return error_set(err, -EINVAL, "--jit on: not built yet (use off or eager)");
 	}
 	struct soft_cpu *cpu = &e->cpu;
 	cpu->m = m;
@@ -351,6 +397,18 @@ static void soft_print_stats(struct machine *m, FILE *out)
 		st->exceptions, st->interrupts, st->triple_faults);
 	fprintf(out, "  halts                %14" PRIu64 "\n", st->halts);
 	fprintf(out, "  slow memory accesses %14" PRIu64 "\n", cpu->mmu.slow_accesses);
+	if (e->native) {
+		struct jit_native_stats ns;
+		jit_native_get_stats(e->native, &ns);
+		fprintf(out, "  tier 1 (libgccjit -O%d)\n", SOFT_JIT_OPT_LEVEL);
+		fprintf(out, "    blocks compiled    %14" PRIu64 " (%.3f s, %.2f ms per block)\n", ns.compiled,
+			ns.compile_ns / 1e9, ns.compiled ? ns.compile_ns / 1e6 / ns.compiled : 0.0);
+		fprintf(out, "    left on tier 0     %14" PRIu64 " (unsupported op%s%s), %" PRIu64
+			" (libgccjit failed%s%s)\n", ns.unsupported, ns.first_unsupported ? ", first: " : "",
+			ns.first_unsupported ? ns.first_unsupported : "", ns.failed,
+			ns.first_error[0] ? ": " : "", ns.first_error);
+		fprintf(out, "    released           %14" PRIu64 "\n", ns.released);
+	}
 }
 
 /* Retired instructions; cpu->retired is a plain counter the vCPU thread

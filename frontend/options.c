@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jit/gccjit.h"
+
 enum {
-	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MEMORY, OPT_SMP, OPT_ACCEL,
+	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MEMORY, OPT_SMP, OPT_ACCEL, OPT_JIT,
 	OPT_SERIAL, OPT_TIMEOUT, OPT_LOAD, OPT_ON_RESET, OPT_STATS, OPT_TRACE,
 	OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_VGA, OPT_SCREENSHOT, OPT_DISPLAY,
 };
@@ -22,6 +24,7 @@ static const struct option long_options[] = {
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "smp", required_argument, NULL, OPT_SMP },
 	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "jit", required_argument, NULL, OPT_JIT },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "load", required_argument, NULL, OPT_LOAD },
@@ -76,6 +79,9 @@ void options_print_help(FILE *out)
 	      "Engine:\n"
 	      "  --accel auto|kvm|soft  auto (default): kvm where supervisor code runs at\n"
 	      "                       hardware speed, else the soft engine (morpheus info)\n"
+	      "  --jit off|eager      soft: off (default) interprets translated blocks;\n"
+	      "                       eager compiles every block with libgccjit before it\n"
+	      "                       first runs (slow; for tests). 'on' is not built yet\n"
 	      "\n"
 	      "Harness:\n"
 	      "  --serial stdio|none|file:PATH  where COM1 goes (default stdio; on a terminal,\n"
@@ -191,6 +197,12 @@ static int parse_option(int opt, const char *arg, struct options *o, struct erro
 		else if (!strcmp(arg, "kvm")) o->accel = ACCEL_KVM;
 		else if (!strcmp(arg, "soft")) o->accel = ACCEL_SOFT;
 		else return error_set(err, -EINVAL, "--accel: '%s' is not auto, kvm or soft", arg);
+		return 0;
+	case OPT_JIT:
+		if (!strcmp(arg, "off")) o->jit = JIT_TIER_OFF;
+		else if (!strcmp(arg, "eager")) o->jit = JIT_TIER_EAGER;
+		else if (!strcmp(arg, "on")) return error_set(err, -EINVAL, "--jit on: not built yet (use off or eager)");
+		else return error_set(err, -EINVAL, "--jit: '%s' is not off, on or eager", arg);
 		return 0;
 	case OPT_SERIAL:
 		if (!strcmp(arg, "stdio")) o->serial = SERIAL_STDIO;

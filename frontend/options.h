@@ -46,6 +46,7 @@ struct options {
 	enum vga_choice vga;
 	const char *screenshot;   /* --screenshot FILE.png, NULL = none */
 	enum display_choice display;
+	uint8_t jit;              /* --jit: enum jit_tier (jit/gccjit.h), 0 = off */
 };
 
 /* Parses argv (argv[1] is the subcommand; "--help"/"--version" alone are

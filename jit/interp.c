@@ -6,7 +6,8 @@
  * soft_cpu. Chained exits (and indirect branches that find their target
  * in the jump cache) jump straight to the next block's first op, after
  * checking cpu->exit_request and that the next block was translated for
- * the current CS limit (jit_block_fits_cs). Memory ops inline the TLB hit;
+ * the current CS limit (jit_block_fits_cs) and is not compiled (tier 1
+ * runs compiled blocks: the engine loop hands them over). Memory ops inline the TLB hit;
  * the fused ops (docs/ir.md) do a whole common 32-bit instruction each.
  *
  * It does not decide anything about translation or exceptions: helpers and
@@ -24,122 +25,7 @@
 #include "jit/cache.h"
 #include "jit/helpers.h"
 #include "jit/ir.h"
-
-static const uint32_t interp_size_mask[5] = { 0, 0xff, 0xffff, 0, 0xffffffffu };
-
-/* Conditions straight from the lazy record for the common cases (32-bit
- * CMP/SUB and logic ops; ZF of every op whose ZF is "result is zero");
- * the rest in flags.c. */
-static inline __attribute__((always_inline)) bool interp_condition(const struct lazy_flags *cc, unsigned cond)
-{
-	bool r;
-	if (cc->op == CC_OP_SUB && cc->size == 4) {
-		uint32_t a = cc->aux, b = cc->src;
-		switch (cond >> 1) {
-		case 1: r = a < b; break;
-		case 2: r = a == b; break;
-		case 3: r = a <= b; break;
-		case 4: r = (int32_t)(a - b) < 0; break;
-		case 6: r = (int32_t)a < (int32_t)b; break;
-		case 7: r = (int32_t)a <= (int32_t)b; break;
-		default: return flags_condition(cc, cond);   /* O, P */
-		}
-		return r ^ (cond & 1);
-	}
-	if (cc->op == CC_OP_LOGIC && cc->size == 4) {
-		int32_t d = (int32_t)cc->dst;
-		switch (cond >> 1) {
-		case 0: case 1: r = false; break;
-		case 2: case 3: r = d == 0; break;
-		case 4: case 6: r = d < 0; break;
-		case 7: r = d <= 0; break;
-		default: return flags_condition(cc, cond);   /* P */
-		}
-		return r ^ (cond & 1);
-	}
-	if ((cond == 4 || cond == 5) && cc->op >= CC_OP_ADD && cc->op <= CC_OP_SAR) {
-		bool zf = (cc->dst & (cc->size <= 4 ? interp_size_mask[cc->size] : ~0u)) == 0;
-		return cond == 4 ? zf : !zf;
-	}
-	return flags_condition(cc, cond);
-}
-
-/* CF straight from the lazy record for the common cases. */
-static inline __attribute__((always_inline)) uint32_t interp_carry(const struct lazy_flags *cc)
-{
-	uint32_t mask = cc->size <= 4 ? interp_size_mask[cc->size] : ~0u;
-	switch (cc->op) {
-	case CC_OP_ADD: return (cc->dst & mask) < (cc->aux & mask);
-	case CC_OP_SUB: return (cc->aux & mask) < (cc->src & mask);
-	case CC_OP_LOGIC: return 0;
-	case CC_OP_INC: case CC_OP_DEC: return cc->aux2 & 1;
-	default: return flags_carry(cc);
-	}
-}
-
-/* The linear address of a fused memory op (the fields of EA, with a
- * segment), after the limit check. */
-static inline uint32_t interp_ea(struct soft_cpu *cpu, const struct ir_op *op, const uint64_t *gpr)
-{
-	uint32_t ea = op->imm;
-	if (op->a != IR_NOREG)
-		ea += (uint32_t)gpr[op->a];
-	if (op->b != IR_NOREG)
-		ea += (uint32_t)gpr[op->b] << op->size;
-	if (op->c)
-		ea &= 0xffff;
-	const struct cpu_segment *sg = &cpu->s.seg[op->aux];
-	if (__builtin_expect(!soft_seg_fits_last(sg, ea, op->last), 0)) {
-		cpu->cur_op = op;
-		soft_seg_fault(cpu, op->aux);
-	}
-	return ea + (uint32_t)sg->base;
-}
-
-/* Loads and stores: the TLB hit inline; the slow path (which may raise)
- * with cur_op set. */
-static inline uint32_t interp_load(struct soft_cpu *cpu, const struct ir_op *op, uint32_t lin, unsigned size)
-{
-	const struct tlb_entry *e = mmu_entry(&cpu->mmu, MMU_READ, lin);
-	if (__builtin_expect(mmu_hit(e, lin, size), 1)) {
-		const void *host = (const void *)(lin + e->addend);
-		if (size == 1)
-			return *(const uint8_t *)host;
-		if (size == 2) {
-			uint16_t v;
-			memcpy(&v, host, 2);
-			return v;
-		}
-		uint32_t v;
-		memcpy(&v, host, 4);
-		return v;
-	}
-	cpu->cur_op = op;
-	return mmu_load_slow(&cpu->mmu, lin, size);
-}
-
-/* Returns true when the store hit translated code (only the slow path
- * can: no write entry maps a code page). */
-static inline bool interp_store(struct soft_cpu *cpu, const struct ir_op *op, uint32_t lin, unsigned size,
-				uint32_t value)
-{
-	const struct tlb_entry *e = mmu_entry(&cpu->mmu, MMU_WRITE, lin);
-	if (__builtin_expect(mmu_hit(e, lin, size), 1)) {
-		void *host = (void *)(lin + e->addend);
-		if (size == 1) {
-			*(uint8_t *)host = (uint8_t)value;
-		} else if (size == 2) {
-			uint16_t v = (uint16_t)value;
-			memcpy(host, &v, 2);
-		} else {
-			memcpy(host, &value, 4);
-		}
-		return false;
-	}
-	cpu->cur_op = op;
-	mmu_store_slow(&cpu->mmu, lin, size, value);
-	return cpu->mmu.code_written;
-}
+#include "jit/ops_inline.h"
 
 /* The EIP after instruction `insn` of block b. */
 static uint32_t interp_next_eip(const struct jit_block *b, unsigned insn)
@@ -403,7 +289,7 @@ op_EXIT_IND: {
 	cpu->s.rip = eip;
 	cpu->retired += op->insn + 1u;
 	struct jit_block *next = interp_jump_target(cpu, b, eip, cs_limit);
-	if (next && !atomic_load_explicit(&cpu->exit_request, memory_order_relaxed)) {
+	if (next && !next->native && !atomic_load_explicit(&cpu->exit_request, memory_order_relaxed)) {
 		b = next;
 		goto enter;
 	}
@@ -436,7 +322,7 @@ exit_slot: {
 	/* A chained block translated for another CS limit is left to the
 	 * engine loop, which translates it again (the first block of a run
 	 * was checked there too). */
-	if (next && next->valid && jit_block_fits_cs(next, cs_limit) &&
+	if (next && next->valid && !next->native && jit_block_fits_cs(next, cs_limit) &&
 	    !atomic_load_explicit(&cpu->exit_request, memory_order_relaxed)) {
 		b = next;
 		goto enter;

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct soft_cpu;
+
 /* name, operand summary (for the printer and docs) */
 #define IR_OPS(X) \
 	X(MOVI, "d = imm") \
@@ -157,6 +159,9 @@ struct jit_block {
 	uint32_t cs_limit_lo, cs_limit_hi;
 	bool valid;
 	bool threaded;                 /* handlers filled in by the interpreter */
+	bool tier1_tried;              /* handed to the tier-1 compiler once */
+	/* tier 1 (jit/gccjit.h): the compiled block, or NULL (run on tier 0) */
+	int (*native)(struct soft_cpu *cpu);
 	/* exits through slots: target EIP, instructions retired, chain */
 	uint32_t exit_eip[2];
 	uint16_t exit_retired[2];

@@ -11,7 +11,8 @@
  * dead-flags pass, port writes ending their block (debug exit), the fused
  * 32-bit ops against the generic path, the code
  * cache's flush, HLT costing no host CPU, traces, and random code (no
- * crash, always stoppable). The ALU semantics themselves are test_alu's;
+ * crash, always stoppable); tier 1 (--jit eager) against tier 0 on random
+ * ALU snippets and on self-modifying code. The ALU semantics themselves are test_alu's;
  * the 80286 vectors are test_singlestep's. */
 #include <pthread.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "hw/debugexit.h"
 #include "hw/machine.h"
 #include "jit/cache.h"
+#include "jit/gccjit.h"
 #include "jit/ir.h"
 #include "jit/translate.h"
 
@@ -460,6 +462,178 @@ START_TEST(test_fused_ops_match_generic)
 			ck_assert_msg(f[8 + cc] == cond_of_flags(ff, cc), "case %u: setcc %u gave %u with flags %03x",
 				      i, cc, f[8 + cc], ff & FLAGS_ARITH);
 	}
+	run_done(&r);
+}
+END_TEST
+
+/* ---- tier 1 (--jit eager) against tier 0 ----
+ * Random straight-line ALU snippets (32-, 16- and 8-bit register ops,
+ * immediates, shifts and rotates, INC/DEC, NOT/NEG/MUL/IMUL, MOVZX/MOVSX,
+ * SETcc, CMOVcc, BSWAP, LEA, loads and stores to a buffer), each followed
+ * by a record of every register and EFLAGS. The program runs once on
+ * tier 0 and once with every block compiled by libgccjit before it first
+ * runs; both must leave the same records, buffer, final state and retired
+ * count. Seeded: the seed is in the failure message. */
+
+#define JIT_BUF 0x300000u        /* the memory operand buffer */
+#define JIT_REC 0x310000u        /* 36-byte records */
+#define JIT_SNIPPETS 300
+
+static uint32_t jit_rand(uint32_t *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8 ^ *seed << 13;
+}
+
+/* A register other than ESP. */
+static unsigned jit_reg(uint32_t *seed)
+{
+	static const unsigned regs[7] = { 0, 1, 2, 3, 5, 6, 7 };
+	return regs[jit_rand(seed) % 7];
+}
+
+static void emit_modrm_rr(struct emitter *e, unsigned reg, unsigned rm)
+{
+	emit_u8(e, (uint8_t)(0xc0 | reg << 3 | rm));
+}
+
+static void emit_random_insn(struct emitter *e, uint32_t *seed)
+{
+	unsigned d = jit_reg(seed), s = jit_rand(seed) % 8, n = jit_rand(seed) % 8;
+	uint32_t imm = jit_rand(seed);
+	uint32_t mem = JIT_BUF + (jit_rand(seed) % 60) * 4 + jit_rand(seed) % 4;
+	switch (jit_rand(seed) % 18) {
+	case 0: emit_u8(e, (uint8_t)(n * 8 + 1)); emit_modrm_rr(e, s, d); break;          /* op r32, r32 */
+	case 1: emit_u8(e, 0x81); emit_modrm_rr(e, n, d); emit_u32(e, imm); break;          /* op r32, imm32 */
+	case 2: emit_u8(e, 0x83); emit_modrm_rr(e, n, d); emit_u8(e, (uint8_t)imm); break;  /* op r32, imm8 */
+	case 3: emit_u8(e, (uint8_t)(n * 8)); emit_modrm_rr(e, s, imm % 8); break;         /* op r8, r8 */
+	case 4: emit_u8(e, 0x66); emit_u8(e, (uint8_t)(n * 8 + 1)); emit_modrm_rr(e, s, d); break; /* 16-bit */
+	case 5: emit_u8(e, 0xc1); emit_modrm_rr(e, n == 6 ? 4 : n, d); emit_u8(e, (uint8_t)(imm % 40)); break;
+	case 6: emit_u8(e, 0xd3); emit_modrm_rr(e, n == 6 ? 5 : n, d); break;               /* shift by CL */
+	case 7: emit_u8(e, (uint8_t)((imm & 1 ? 0x48 : 0x40) + d)); break;                  /* inc/dec */
+	case 8: emit_u8(e, 0xf7); emit_modrm_rr(e, 2 + imm % 4, imm % 4 >= 2 ? s : d); break; /* not neg mul imul */
+	case 9: emit_u8(e, 0x0f); emit_u8(e, 0xaf); emit_modrm_rr(e, d, s); break;          /* imul r32, r32 */
+	case 10: emit_u8(e, 0x0f); emit_u8(e, (uint8_t)(0xb6 + imm % 2 + 8 * (imm / 2 % 2)));
+		emit_modrm_rr(e, d, s); break;                                              /* movzx/movsx */
+	case 11: emit_u8(e, 0x0f); emit_u8(e, (uint8_t)(0x90 + imm % 16)); emit_modrm_rr(e, 0, s); break; /* setcc */
+	case 12: emit_u8(e, 0x0f); emit_u8(e, (uint8_t)(0x40 + imm % 16)); emit_modrm_rr(e, d, s); break; /* cmovcc */
+	case 13: emit_u8(e, 0x0f); emit_u8(e, (uint8_t)(0xc8 + d)); break;                   /* bswap */
+	case 14: emit_u8(e, 0x8d); emit_u8(e, (uint8_t)(0x84 | d << 3));                      /* lea d, [b + i*s + disp32] */
+		emit_u8(e, (uint8_t)(imm % 4 << 6 | s << 3 | n)); emit_u32(e, imm); break;
+	case 15: emit_u8(e, 0x89); emit_u8(e, (uint8_t)(0x05 | s << 3)); emit_u32(e, mem); break;   /* mov [m], r32 */
+	case 16: emit_u8(e, (uint8_t)(n * 8 + 3)); emit_u8(e, (uint8_t)(0x05 | d << 3)); emit_u32(e, mem); break; /* op r32, [m] */
+	default: emit_u8(e, (uint8_t)(n * 8 + 1)); emit_u8(e, (uint8_t)(0x05 | s << 3)); emit_u32(e, mem); break; /* op [m], r32 */
+	}
+}
+
+/* Writes the program for `seed` to RAM of r (flat code at CODE32). */
+static void jit_program(struct run *r, uint32_t seed)
+{
+	struct emitter e = { r->m.ram + CODE32 };
+	for (uint32_t i = 0; i < 64; i++)
+		memcpy(r->m.ram + JIT_BUF + 4 * i, &(uint32_t){ jit_rand(&seed) }, 4);
+	for (unsigned k = 0; k < JIT_SNIPPETS; k++) {
+		for (unsigned reg = 0; reg < 8; reg++)
+			if (reg != CPU_RSP && jit_rand(&seed) % 3 == 0)
+				emit_mov_ri(&e, reg, jit_rand(&seed) % 4 ? jit_rand(&seed) : jit_rand(&seed) % 3 - 1);
+		emit_u8(&e, jit_rand(&seed) % 2 ? 0xf9 : 0xf8);   /* stc / clc */
+		unsigned len = 3 + jit_rand(&seed) % 10;
+		for (unsigned i = 0; i < len; i++)
+			emit_random_insn(&e, &seed);
+		uint32_t rec = JIT_REC + 36 * k;
+		emit_u8(&e, 0x9c);                               /* pushfd */
+		for (unsigned reg = 0; reg < 8; reg++)
+			emit_store(&e, reg, rec + 4 * reg);
+		emit_u8(&e, 0x8f);                               /* pop dword [rec + 32] */
+		emit_u8(&e, 0x05);
+		emit_u32(&e, rec + 32);
+	}
+	emit_u8(&e, 0xf4);
+	ck_assert(e.p < r->m.ram + JIT_BUF);
+}
+
+static void run_flat_jit(struct run *r, uint8_t jit)
+{
+	struct machine_config cfg = { .ram_size = RAM, .smp = 1, .stop_on_hlt = true, .jit = jit };
+	struct error err = { 0 };
+	ck_assert_msg(machine_create(&r->m, &cfg, &err) == 0, "machine_create: %s", err.msg);
+	ck_assert(debugexit_create(&r->m, 0xf4, &err) == 0);
+	cpu_state_set_flat32(&r->before, CODE32);
+	r->before.gpr[CPU_RSP] = 0x80000;
+}
+
+/* The number after `label` in the --stats text of r's engine. */
+static uint64_t stats_field(struct machine *m, const char *label)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	m->engine->print_stats(m, f);
+	fclose(f);
+	const char *p = strstr(text, label);
+	uint64_t n = 0;
+	ck_assert_msg(p && sscanf(p + strlen(label), "%lu", &n) == 1, "no '%s' in the stats", label);
+	free(text);
+	return n;
+}
+
+START_TEST(test_jit_eager_matches_tier0)
+{
+	const uint32_t seed = 0x5eed0001u + (uint32_t)_i;
+	struct run r0, r1;
+	run_flat_jit(&r0, JIT_TIER_OFF);
+	jit_program(&r0, seed);
+	run_go(&r0);
+	run_flat_jit(&r1, JIT_TIER_EAGER);
+	jit_program(&r1, seed);
+	run_go(&r1);
+	ck_assert_int_eq(r0.event, MACHINE_POWEROFF);
+	ck_assert_int_eq(r1.event, MACHINE_POWEROFF);
+	uint64_t compiled = stats_field(&r1.m, "blocks compiled");
+	ck_assert_msg(compiled >= 10, "seed %08x: only %lu blocks compiled", seed, (unsigned long)compiled);
+	ck_assert_uint_eq(stats_field(&r1.m, "left on tier 0"), 0);
+	for (unsigned k = 0; k < JIT_SNIPPETS; k++) {
+		const uint8_t *a = r0.m.ram + JIT_REC + 36 * k, *b = r1.m.ram + JIT_REC + 36 * k;
+		for (unsigned w = 0; w < 9; w++) {
+			uint32_t x, y;
+			memcpy(&x, a + 4 * w, 4);
+			memcpy(&y, b + 4 * w, 4);
+			ck_assert_msg(x == y, "seed %08x snippet %u %s: tier 0 %08x, tier 1 %08x", seed, k,
+				      w < 8 ? "register" : "eflags", x, y);
+		}
+	}
+	ck_assert_msg(memcmp(r0.m.ram + JIT_BUF, r1.m.ram + JIT_BUF, 256) == 0, "seed %08x: buffers differ", seed);
+	ck_assert_msg(memcmp(r0.after.gpr, r1.after.gpr, sizeof(r0.after.gpr)) == 0, "seed %08x: final registers", seed);
+	ck_assert_uint_eq(r0.after.rip, r1.after.rip);
+	ck_assert_uint_eq(r0.after.rflags, r1.after.rflags);
+	ck_assert_uint_eq(r0.retired, r1.retired);
+	run_done(&r0);
+	run_done(&r1);
+}
+END_TEST
+
+/* The SMC snippets of test_smc_same_block and test_smc_other_block,
+ * with every block compiled. */
+START_TEST(test_jit_eager_smc)
+{
+	/* mov byte [CODE32 + 9], 0x43 (the INC EAX below becomes INC EBX);
+	 * inc eax; then a loop that rewrites its own next block twice */
+	static const uint8_t code[] = {
+		0x31, 0xc0,                               /* xor eax, eax */
+		0xc6, 0x05, 0x09, 0x00, 0x01, 0x00, 0x43, /* mov byte [0x10009], 0x43 */
+		0x40,                                     /* 0x10009: inc eax -> inc ebx */
+		0xf4,                                     /* hlt */
+	};
+	struct run r;
+	run_flat_jit(&r, JIT_TIER_EAGER);
+	memcpy(r.m.ram + CODE32, code, sizeof(code));
+	r.before.gpr[CPU_RBX] = 10;
+	run_go(&r);
+	ck_assert_int_eq(r.event, MACHINE_POWEROFF);
+	ck_assert_uint_eq(reg(&r, CPU_RAX), 0);
+	ck_assert_uint_eq(reg(&r, CPU_RBX), 11);
+	ck_assert_uint_eq(r.retired, 4);
+	ck_assert_uint_ge(stats_field(&r.m, "blocks compiled"), 2);
 	run_done(&r);
 }
 END_TEST
@@ -1056,6 +1230,11 @@ static Suite *soft_suite(void)
 	tcase_add_test(tc, test_traces);
 	tcase_add_test(tc, test_random_code);
 	suite_add_tcase(s, tc);
+	TCase *jit = tcase_create("jit");
+	tcase_set_timeout(jit, 120);
+	tcase_add_loop_test(jit, test_jit_eager_matches_tier0, 0, 2);
+	tcase_add_test(jit, test_jit_eager_smc);
+	suite_add_tcase(s, jit);
 	return s;
 }
 
