@@ -108,16 +108,7 @@ static uint32_t glue_carry(struct soft_cpu *cpu)
 static void glue_flags(struct soft_cpu *cpu, const struct ir_op *op, uint32_t a, uint32_t b, uint32_t c,
 		       uint32_t d)
 {
-	struct lazy_flags *cc = &cpu->cc;
-	uint32_t aux2 = d;
-	if (op->aux == CC_OP_INC || op->aux == CC_OP_DEC)
-		aux2 = interp_carry(cc);
-	cc->op = op->aux;
-	cc->size = op->size;
-	cc->dst = a & interp_size_mask[op->size];
-	cc->src = b;
-	cc->aux = c;
-	cc->aux2 = aux2;
+	interp_set_flags(&cpu->cc, op, a, b, c, d);
 }
 static void glue_inc32(struct soft_cpu *cpu, const struct ir_op *op)
 {

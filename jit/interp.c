@@ -151,18 +151,7 @@ op_SELECT: D = C ? A : B; NEXT;
 op_PROBEW: cpu->cur_op = op; mmu_probe_write(&cpu->mmu, A, op->size); NEXT;
 op_COND: D = interp_condition(cc, op->aux); NEXT;
 op_CARRY: D = interp_carry(cc); NEXT;
-op_FLAGS: {
-	uint32_t aux2 = D;
-	if (op->aux == CC_OP_INC || op->aux == CC_OP_DEC)
-		aux2 = interp_carry(cc);
-	cc->op = op->aux;
-	cc->size = op->size;
-	cc->dst = A & interp_size_mask[op->size];
-	cc->src = B;
-	cc->aux = C;
-	cc->aux2 = aux2;
-	NEXT;
-}
+op_FLAGS: interp_set_flags(cc, op, A, B, C, D); NEXT;
 op_GETFLAGS: D = soft_cpu_get_flags(cpu); NEXT;
 op_SETFLAGS: soft_cpu_set_flags(cpu, A, op->imm); NEXT;
 op_LD8: D = interp_load(cpu, op, A, 1); NEXT;

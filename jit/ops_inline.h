@@ -132,4 +132,20 @@ static inline bool interp_store(struct soft_cpu *cpu, const struct ir_op *op, ui
 	return cpu->mmu.code_written;
 }
 
+/* The FLAGS op: records a flag-setting operation (INC/DEC keep the old CF
+ * in aux2). */
+static inline void interp_set_flags(struct lazy_flags *cc, const struct ir_op *op, uint32_t a, uint32_t b,
+				    uint32_t c, uint32_t d)
+{
+	uint32_t aux2 = d;
+	if (op->aux == CC_OP_INC || op->aux == CC_OP_DEC)
+		aux2 = interp_carry(cc);
+	cc->op = op->aux;
+	cc->size = op->size;
+	cc->dst = a & interp_size_mask[op->size];
+	cc->src = b;
+	cc->aux = c;
+	cc->aux2 = aux2;
+}
+
 #endif
