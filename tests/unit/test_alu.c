@@ -71,25 +71,6 @@ static void tally_done(struct tally *t)
 		      t->what, t->mismatches, t->runs, t->first);
 }
 
-/* SETcc for the 16 conditions from EFLAGS `flags` (bit cc = condition cc). */
-static unsigned native_conditions(uint64_t flags)
-{
-	uint8_t c[16];
-	__asm__ volatile("lea -128(%%rsp), %%rsp\n\tpush %[f]\n\tpopf\n\t"
-			 "seto 0(%[p])\n\tsetno 1(%[p])\n\tsetb 2(%[p])\n\tsetae 3(%[p])\n\t"
-			 "sete 4(%[p])\n\tsetne 5(%[p])\n\tsetbe 6(%[p])\n\tseta 7(%[p])\n\t"
-			 "sets 8(%[p])\n\tsetns 9(%[p])\n\tsetp 10(%[p])\n\tsetnp 11(%[p])\n\t"
-			 "setl 12(%[p])\n\tsetge 13(%[p])\n\tsetle 14(%[p])\n\tsetg 15(%[p])\n\t"
-			 "lea 128(%%rsp), %%rsp"
-			 :
-			 : [f] "r"(flags), [p] "r"(c)
-			 : "cc", "memory");
-	unsigned mask = 0;
-	for (unsigned i = 0; i < 16; i++)
-		mask |= (unsigned)(c[i] & 1) << i;
-	return mask;
-}
-
 static unsigned lazy_conditions(const struct lazy_flags *f)
 {
 	unsigned mask = 0;

@@ -84,26 +84,6 @@ static native_fn *const natives[OP_COUNT][3] = {
 	NATIVE_ROW(not),
 };
 
-/* SETcc for all 16 conditions on the host, from EFLAGS `flags`; bit cc of
- * the result is condition cc. */
-static unsigned native_conditions(uint64_t flags)
-{
-	uint8_t c[16];
-	__asm__ volatile("lea -128(%%rsp), %%rsp\n\tpush %[f]\n\tpopf\n\t"
-			 "seto 0(%[p])\n\tsetno 1(%[p])\n\tsetb 2(%[p])\n\tsetae 3(%[p])\n\t"
-			 "sete 4(%[p])\n\tsetne 5(%[p])\n\tsetbe 6(%[p])\n\tseta 7(%[p])\n\t"
-			 "sets 8(%[p])\n\tsetns 9(%[p])\n\tsetp 10(%[p])\n\tsetnp 11(%[p])\n\t"
-			 "setl 12(%[p])\n\tsetge 13(%[p])\n\tsetle 14(%[p])\n\tsetg 15(%[p])\n\t"
-			 "lea 128(%%rsp), %%rsp"
-			 :
-			 : [f] "r"(flags), [p] "r"(c)
-			 : "cc", "memory");
-	unsigned mask = 0;
-	for (unsigned i = 0; i < 16; i++)
-		mask |= (unsigned)(c[i] & 1) << i;
-	return mask;
-}
-
 static uint32_t pick_flags(uint64_t *s)
 {
 	return pick_flags_over(s, FLAGS_BASE);

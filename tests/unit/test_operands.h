@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test_operands.h — seeded random operands for the semantics tests
- * (test_alu, test_flags, test_soft_host): a reproducible generator, edge
- * values at the operand-size and sign boundaries, and input flags. */
+/* test_operands.h — shared by the semantics tests (test_alu, test_flags,
+ * test_soft_host): a reproducible generator, edge values at the
+ * operand-size and sign boundaries, input flags, and the host's own
+ * verdict on the 16 conditions. */
 #ifndef MORPHEUS_TEST_OPERANDS_H
 #define MORPHEUS_TEST_OPERANDS_H
 
@@ -56,6 +57,26 @@ static inline uint32_t pick_operand(uint64_t *s)
 static inline uint32_t pick_flags_over(uint64_t *s, uint32_t base)
 {
 	return (rng_next(s) & FLAGS_ARITH) | base;
+}
+
+/* SETcc for all 16 conditions on the host, from EFLAGS `flags`; bit cc of
+ * the result is condition cc. */
+static inline unsigned native_conditions(uint64_t flags)
+{
+	uint8_t c[16];
+	__asm__ volatile("lea -128(%%rsp), %%rsp\n\tpush %[f]\n\tpopf\n\t"
+			 "seto 0(%[p])\n\tsetno 1(%[p])\n\tsetb 2(%[p])\n\tsetae 3(%[p])\n\t"
+			 "sete 4(%[p])\n\tsetne 5(%[p])\n\tsetbe 6(%[p])\n\tseta 7(%[p])\n\t"
+			 "sets 8(%[p])\n\tsetns 9(%[p])\n\tsetp 10(%[p])\n\tsetnp 11(%[p])\n\t"
+			 "setl 12(%[p])\n\tsetge 13(%[p])\n\tsetle 14(%[p])\n\tsetg 15(%[p])\n\t"
+			 "lea 128(%%rsp), %%rsp"
+			 :
+			 : [f] "r"(flags), [p] "r"(c)
+			 : "cc", "memory");
+	unsigned mask = 0;
+	for (unsigned i = 0; i < 16; i++)
+		mask |= (unsigned)(c[i] & 1) << i;
+	return mask;
 }
 
 #endif
