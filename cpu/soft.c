@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* soft.c — the soft engine: one vCPU run by translating guest code into IR
  * blocks (jit/translate.c), keeping them in a code cache (jit/cache.c) and
- * running them on the tier-0 interpreter (jit/interp.c), or with --jit
- * eager compiled by libgccjit (jit/gccjit.c) before they first run.
+ * running them on the tier-0 interpreter (jit/interp.c) or, compiled by
+ * libgccjit, on tier 1 (jit/native.h): --jit on compiles hot blocks in the
+ * background, --jit eager every block before it first runs.
  *
  * The engine loop (on the frontend's engine thread): clear the exit
  * request, check machine->event, find the block at CS:EIP (translate it on
@@ -30,6 +31,7 @@
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,19 +41,35 @@
 #include "jit/gccjit.h"
 #include "jit/interp.h"
 #include "jit/ir.h"
+#include "jit/native.h"
 #include "jit/translate.h"
 
-/* libgccjit's optimization level for tier 1 (docs/jit.md: measurements). */
+/* Tier 1's measured choices (docs/jit.md): libgccjit's optimization
+ * level, the tier-0 entries that make a block hot (--jit on), the most
+ * blocks compiled together, and how long the compile thread waits for
+ * more hot blocks after the first. */
 #ifndef SOFT_JIT_OPT_LEVEL
 #define SOFT_JIT_OPT_LEVEL 1
+#endif
+#ifndef SOFT_JIT_THRESHOLD
+#define SOFT_JIT_THRESHOLD 1000
+#endif
+#ifndef SOFT_JIT_BATCH_MAX
+#define SOFT_JIT_BATCH_MAX 128
+#endif
+#ifndef SOFT_JIT_BATCH_OPS
+#define SOFT_JIT_BATCH_OPS 2000
+#endif
+#ifndef SOFT_JIT_COLLECT_US
+#define SOFT_JIT_COLLECT_US 2000
 #endif
 
 struct soft_engine {
 	struct soft_cpu cpu;
 	struct jit_cache *cache;
 	struct ir_builder *ir;          /* translation scratch space */
-	struct jit_native *native;      /* tier 1 (--jit eager), or NULL */
-	uint64_t native_seen_invalid;   /* cache invalid_blocks at the last sweep */
+	struct jit_native *native;      /* tier 1 (--jit on, eager), or NULL */
+	struct jit_batch eager;         /* --jit eager: blocks to compile now */
 	csh capstone;                   /* --trace in_asm */
 	bool capstone_open;
 	int capstone_mode;
@@ -189,18 +207,61 @@ static struct jit_block *soft_find_block(struct soft_engine *e, uint32_t eip)
 	return b;
 }
 
-/* --jit eager: releases the compiled code of invalidated blocks (no
- * compiled code runs here), then compiles b before it first runs. */
-static void soft_native_prepare(struct soft_engine *e, struct jit_block *b)
+/* The slots block b may leave through (chainable static exits). */
+static unsigned soft_exit_slots(const struct jit_block *b)
 {
-	struct jit_cache_stats cs;
-	jit_cache_get_stats(e->cache, &cs);
-	if (cs.invalid_blocks != e->native_seen_invalid) {
-		e->native_seen_invalid = cs.invalid_blocks;
-		jit_native_sweep(e->native);
+	const struct ir_op *last = &b->ops[b->nr_ops - 1];
+	if (last->opc == IR_EXIT_JMP)
+		return 1u << (last->imm & 1);
+	if (last->opc == IR_BRANCH || last->opc == IR_JCC)
+		return 3;
+	return 0;
+}
+
+/* --jit eager: compiles b before it first runs, with the blocks not yet
+ * compiled that it reaches through static exits (translated now if
+ * needed), in one batch. (Also walking to the code that follows a block
+ * was tried: guests that write data next to their code then recompile
+ * whole pages after every write.) False when translating flushed the code cache
+ * (b is gone: find it again). */
+static bool soft_native_eager(struct soft_engine *e, struct jit_block *b)
+{
+	struct soft_cpu *cpu = &e->cpu;
+	struct jit_batch *batch = &e->eager;
+	unsigned max = jit_native_config(e->native)->batch_max, max_ops = jit_native_config(e->native)->batch_ops;
+	unsigned ops = b->nr_ops;
+	batch->generation = jit_cache_generation(e->cache);
+	if (!jit_batch_add(batch, b)) {
+		b->tier1_tried = true;
+		return true;
 	}
-	if (!b->tier1_tried)
-		jit_native_compile(e->native, b);
+	for (unsigned i = 0; i < batch->nr && batch->nr < max; i++) {
+		const struct jit_block *from = batch->copy[i];
+		unsigned slots = soft_exit_slots(from);
+		for (unsigned s = 0; s < 2 && batch->nr < max; s++) {
+			if (!(slots & (1u << s)))
+				continue;
+			uint32_t eip = from->exit_eip[s];
+			uint64_t phys = mmu_translate_exec(&cpu->mmu, from->cs_base + eip);
+			struct jit_block *to = jit_cache_lookup(e->cache, phys, from->cs_base, from->mode);
+			if (!to || !jit_block_fits_cs(to, (uint32_t)cpu->s.seg[SEG_CS].limit)) {
+				bool flushed;
+				to = jit_translate(cpu, e->ir, eip, &flushed);
+				if (flushed) {
+					jit_batch_clear(batch);
+					return false;
+				}
+			}
+			if (!to || to->tier1_tried || jit_batch_has(batch, to) || ops + to->nr_ops > max_ops)
+				continue;
+			if (!jit_batch_add(batch, to))
+				break;
+			ops += to->nr_ops;
+		}
+	}
+	jit_native_compile_now(e->native, batch);
+	jit_batch_clear(batch);
+	return true;
 }
 
 static void soft_loop(struct soft_engine *e)
@@ -240,8 +301,15 @@ static void soft_loop(struct soft_engine *e)
 			if (e->native)
 				jit_native_drop_all(e->native);
 		}
-		if (e->native)
-			soft_native_prepare(e, b);
+		if (e->native) {
+			struct jit_cache_stats cs;
+			jit_cache_get_stats(e->cache, &cs);
+			jit_native_update(e->native, generation, cs.invalid_blocks);
+			if (m->cfg.jit == JIT_TIER_EAGER && !b->tier1_tried && !soft_native_eager(e, b)) {
+				last.from = NULL;
+				continue;
+			}
+		}
 		cpu->jmp_cache[soft_jmp_hash(b->cs_base + eip)] = b;
 		if (last.from && last.slot >= 0 && generation == last_generation && last.from->valid &&
 		    last.from->mode == b->mode && last.from->cs_base == b->cs_base)
@@ -263,8 +331,10 @@ static int soft_run(struct machine *m, struct error *err)
 	struct soft_engine *e = soft_of(m);
 	struct soft_cpu *cpu = &e->cpu;
 	uint64_t start = host_time_ns();
-	if (sigsetjmp(cpu->fault_jmp, 0) != 0)
+	if (sigsetjmp(cpu->fault_jmp, 0) != 0) {
+		jit_native_fault_exit(cpu);
 		soft_fault_recover(cpu);
+	}
 	soft_loop(e);
 	cpu->stats.run_ns += host_time_ns() - start;
 	return 0;
@@ -293,10 +363,39 @@ static void soft_destroy(struct machine *m)
 	pthread_mutex_destroy(&e->cpu.idle_lock);
 	pthread_cond_destroy(&e->cpu.idle_cond);
 	jit_native_destroy(e->native);
+	jit_batch_clear(&e->eager);
+	free(e->eager.orig);
+	free(e->eager.copy);
 	jit_cache_destroy(e->cache);
 	free(e->ir);
 	free(e);
 	m->engine_priv = NULL;
+}
+
+/* Developer knobs for measuring tier 1's choices (docs/jit.md):
+ * MORPHEUS_JIT_OPT, _THRESHOLD, _BATCH, _COLLECT_US, _LINK (0 or 1).
+ * Values that are not numbers are ignored. */
+static void soft_jit_config_from_env(struct jit_native_config *jc)
+{
+	static const struct { const char *name; size_t off; } knobs[] = {
+		{ "MORPHEUS_JIT_THRESHOLD", offsetof(struct jit_native_config, threshold) },
+		{ "MORPHEUS_JIT_BATCH", offsetof(struct jit_native_config, batch_max) },
+		{ "MORPHEUS_JIT_BATCH_OPS", offsetof(struct jit_native_config, batch_ops) },
+		{ "MORPHEUS_JIT_COLLECT_US", offsetof(struct jit_native_config, collect_us) },
+	};
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		const char *v = getenv(knobs[i].name);
+		char *end;
+		unsigned long n = v ? strtoul(v, &end, 10) : 0;
+		if (v && *v && !*end && n <= UINT32_MAX)
+			*(uint32_t *)((char *)jc + knobs[i].off) = (uint32_t)n;
+	}
+	const char *v = getenv("MORPHEUS_JIT_OPT");
+	if (v && v[0] >= '0' && v[0] <= '3' && !v[1])
+		jc->opt_level = v[0] - '0';
+	v = getenv("MORPHEUS_JIT_LINK");
+	if (v && (v[0] == '0' || v[0] == '1') && !v[1])
+		jc->link_blocks = v[0] == '1';
 }
 
 static int soft_create(struct machine *m, struct error *err)
@@ -314,20 +413,6 @@ static int soft_create(struct machine *m, struct error *err)
 		free(e);
 		return error_set(err, -ENOMEM, "soft: out of memory for the code cache");
 	}
-	if (m->cfg.jit == JIT_TIER_EAGER) {
-		e->native = jit_native_create(SOFT_JIT_OPT_LEVEL);
-		if (!e->native) {
-			jit_cache_destroy(e->cache);
-			free(e->ir);
-			free(e);
-			return error_set(err, -ENOMEM, "soft: out of memory for the JIT");
-		}
-	} else if (m->cfg.jit != JIT_TIER_OFF) {
-		jit_cache_destroy(e->cache);
-		free(e->ir);
-		free(e);
-		return error_set(err, -EINVAL, "--jit on: not built yet (use off or eager)");
-	}
 	struct soft_cpu *cpu = &e->cpu;
 	cpu->m = m;
 	cpu->cache = e->cache;
@@ -335,6 +420,32 @@ static int soft_create(struct machine *m, struct error *err)
 	pthread_mutex_init(&cpu->idle_lock, NULL);
 	pthread_cond_init(&cpu->idle_cond, NULL);
 	mmu_init(&cpu->mmu, m, e->cache, cpu);
+	if (m->cfg.jit != JIT_TIER_OFF) {
+		struct jit_native_config jc = {
+			.tier = m->cfg.jit,
+			.opt_level = SOFT_JIT_OPT_LEVEL,
+			.threshold = SOFT_JIT_THRESHOLD,
+			.batch_max = SOFT_JIT_BATCH_MAX,
+			.batch_ops = SOFT_JIT_BATCH_OPS,
+			.collect_us = SOFT_JIT_COLLECT_US,
+			/* --trace exec shows every block entered: no jumps
+			 * between blocks inside compiled code then */
+			.link_blocks = !cpu->trace_exec,
+		};
+		soft_jit_config_from_env(&jc);
+		e->native = jit_native_create(&jc, cpu);
+		if (!e->native) {
+			pthread_mutex_destroy(&cpu->idle_lock);
+			pthread_cond_destroy(&cpu->idle_cond);
+			jit_cache_destroy(e->cache);
+			free(e->ir);
+			free(e);
+			return error_set(err, -ENOMEM, "soft: cannot start tier 1 (out of memory or threads)");
+		}
+		cpu->native = e->native;
+		if (jc.tier == JIT_TIER_ON)
+			cpu->hot_threshold = jc.threshold ? jc.threshold : 1;
+	}
 
 	struct cpu_state reset;
 	const struct cpu_state *boot = &m->boot_state;
@@ -400,14 +511,25 @@ static void soft_print_stats(struct machine *m, FILE *out)
 	if (e->native) {
 		struct jit_native_stats ns;
 		jit_native_get_stats(e->native, &ns);
-		fprintf(out, "  tier 1 (libgccjit -O%d)\n", SOFT_JIT_OPT_LEVEL);
-		fprintf(out, "    blocks compiled    %14" PRIu64 " (%.3f s, %.2f ms per block)\n", ns.compiled,
-			ns.compile_ns / 1e9, ns.compiled ? ns.compile_ns / 1e6 / ns.compiled : 0.0);
+		const struct jit_native_config *jc = jit_native_config(e->native);
+		if (jc->tier == JIT_TIER_ON)
+			fprintf(out, "  tier 1 (libgccjit -O%d, --jit on: threshold %" PRIu32 ", batches of up to %u blocks)\n",
+				jc->opt_level, jc->threshold, jc->batch_max);
+		else
+			fprintf(out, "  tier 1 (libgccjit -O%d, --jit eager: batches of up to %u blocks)\n", jc->opt_level,
+				jc->batch_max);
+		fprintf(out, "    blocks compiled    %14" PRIu64 " (%.3f s, %.2f ms per block, %" PRIu64 " batches)\n",
+			ns.compiled, ns.compile_ns / 1e9, ns.compiled ? ns.compile_ns / 1e6 / ns.compiled : 0.0,
+			ns.batches);
+		fprintf(out, "    waiting for it     %14.3f s\n", ns.wait_ns / 1e9);
+		fprintf(out, "    tier-1 share       %14.1f %% of retired instructions\n",
+			cpu->retired ? 100.0 * ns.tier1_retired / cpu->retired : 0.0);
 		fprintf(out, "    left on tier 0     %14" PRIu64 " (unsupported op%s%s), %" PRIu64
 			" (libgccjit failed%s%s)\n", ns.unsupported, ns.first_unsupported ? ", first: " : "",
 			ns.first_unsupported ? ns.first_unsupported : "", ns.failed,
 			ns.first_error[0] ? ": " : "", ns.first_error);
-		fprintf(out, "    released           %14" PRIu64 "\n", ns.released);
+		fprintf(out, "    discarded          %14" PRIu64 " (invalid or flushed before install)\n", ns.discarded);
+		fprintf(out, "    regions released   %14" PRIu64 "\n", ns.released);
 	}
 }
 

@@ -29,6 +29,7 @@ struct machine;
 struct jit_block;
 struct ir_op;
 struct jit_cache;
+struct jit_native;
 
 /* Exception vectors. */
 enum {
@@ -87,6 +88,14 @@ struct soft_cpu {
 	bool kicked;                         /* under idle_lock */
 
 	struct soft_stats stats;
+
+	/* tier 1 (jit/native.h), or NULL with --jit off. With --jit on,
+	 * tier 0 hands a block to it when its hot_count reaches
+	 * hot_threshold (0: never). */
+	struct jit_native *native;
+	uint32_t hot_threshold;
+	bool in_native;                      /* inside jit_native_run */
+	uint64_t native_start;               /* retired when it began */
 };
 
 /* Drops the TLB and the jump cache: linear addresses may map elsewhere

@@ -79,9 +79,10 @@ void options_print_help(FILE *out)
 	      "Engine:\n"
 	      "  --accel auto|kvm|soft  auto (default): kvm where supervisor code runs at\n"
 	      "                       hardware speed, else the soft engine (morpheus info)\n"
-	      "  --jit off|eager      soft: off (default) interprets translated blocks;\n"
-	      "                       eager compiles every block with libgccjit before it\n"
-	      "                       first runs (slow; for tests). 'on' is not built yet\n"
+	      "  --jit off|on|eager   soft: off (default) interprets translated blocks;\n"
+	      "                       on also compiles hot code with libgccjit in the\n"
+	      "                       background; eager compiles every block before it\n"
+	      "                       first runs (slow; for tests)\n"
 	      "\n"
 	      "Harness:\n"
 	      "  --serial stdio|none|file:PATH  where COM1 goes (default stdio; on a terminal,\n"
@@ -201,7 +202,7 @@ static int parse_option(int opt, const char *arg, struct options *o, struct erro
 	case OPT_JIT:
 		if (!strcmp(arg, "off")) o->jit = JIT_TIER_OFF;
 		else if (!strcmp(arg, "eager")) o->jit = JIT_TIER_EAGER;
-		else if (!strcmp(arg, "on")) return error_set(err, -EINVAL, "--jit on: not built yet (use off or eager)");
+		else if (!strcmp(arg, "on")) o->jit = JIT_TIER_ON;
 		else return error_set(err, -EINVAL, "--jit: '%s' is not off, on or eager", arg);
 		return 0;
 	case OPT_SERIAL:

@@ -1,32 +1,41 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* gccjit.c — tier 1, first step (jit/gccjit.h): one libgccjit context per
- * block; each IR op becomes one construction with the semantics of its
- * tier-0 handler (jit/interp.c). Temporaries are uint32_t locals (t0 a
- * local set to 0, as the interpreter's t[0]); guest registers, the lazy
- * flags and the rest of struct soft_cpu are reached through the `cpu`
- * parameter at offsetof() offsets, so guest state is exact at every op, as
- * in tier 0. Everything but plain arithmetic, register moves, the fused
- * ALU ops, SMC checks and exits calls out-of-line C: the shared helpers
- * (jit_helpers[], soft_raise, soft_cpu_get/set_flags) directly through
- * function pointers, and the inline pieces tier 0 uses (jit/ops_inline.h:
- * TLB hit, limit check, conditions) through small wrappers below, which
- * set cpu->cur_op exactly where the interpreter does. The TLB hit is not
- * emitted inline yet (docs/jit.md).
+/* gccjit.c — tier 1's backend (jit/gccjit.h): a batch of blocks becomes one
+ * libgccjit function `int region(cpu, entry)`, a switch on `entry` to the
+ * label of each block; each IR op becomes one construction with the
+ * semantics of its tier-0 handler (jit/interp.c).
  *
- * The compiled function returns 0 or 1 (left through that exit slot, EIP
- * and retired count updated), JIT_RET_IND (indirect branch, EIP set) or
- * JIT_RET_LEAVE (any other exit). It does not choose what to compile nor
- * compile in the background. */
+ * - Temporaries are uint32_t locals (t0 a local set to 0, as the
+ *   interpreter's t[0]). Guest registers are uint32_t locals too, loaded
+ *   at entry and reloaded after helpers (which may change them); every
+ *   register write also goes to struct soft_cpu (write-through). So
+ *   struct soft_cpu always holds the tier-0 state, nothing is written back
+ *   before a call or an exit, and when an exception leaves the code the
+ *   state is that before the faulting instruction, as in tier 0.
+ * - The lazy flags, EIP, the retired count and the rest of struct
+ *   soft_cpu are reached through `cpu` at offsetof() offsets. A condition
+ *   right after a fused 32-bit CMP/SUB/ADD/logic op of the same block is
+ *   computed from that op's operands directly (no lazy-flags record read).
+ * - Loads and stores emit the TLB hit inline (tag compare, host access);
+ *   misses, page-crossing accesses and MMIO call the shared slow path with
+ *   cur_op set, as tier 0 does.
+ * - A static exit to a block of the same region (same CS base, mode, and a
+ *   CS-limit range that covers the source's) is a direct jump after
+ *   counting the retired instructions, when the target is still valid and
+ *   no exit is requested; otherwise the function returns
+ *   JIT_NATIVE_RET(i, slot). Every block entered stores itself in
+ *   cpu->cur_block, so exceptions find their instruction.
+ * Everything else calls out-of-line C: the shared helpers (jit_helpers[])
+ * and the wrappers below of the pieces tier 0 inlines (jit/ops_inline.h). */
 #include "jit/gccjit.h"
 
 #include <libgccjit.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu/soft_cpu.h"
+#include "cpu/soft_seglimit.h"
 #include "hw/machine.h"
 #include "jit/cache.h"
 #include "jit/helpers.h"
@@ -34,20 +43,48 @@
 #include "jit/ir.h"
 #include "jit/ops_inline.h"
 
-#define JIT_RET_LEAVE (-1)
-#define JIT_RET_IND 2
+/* ---- batches ---- */
 
-struct native_code {
-	struct jit_block *block;
-	gcc_jit_result *result;
-};
+bool jit_batch_add(struct jit_batch *batch, struct jit_block *b)
+{
+	if (batch->nr == batch->cap) {
+		unsigned cap = batch->cap ? 2 * batch->cap : 32;
+		struct jit_block **o = realloc(batch->orig, cap * sizeof(*o));
+		if (!o)
+			return false;
+		batch->orig = o;
+		struct jit_block **c = realloc(batch->copy, cap * sizeof(*c));
+		if (!c)
+			return false;
+		batch->copy = c;
+		batch->cap = cap;
+	}
+	size_t ops = b->nr_ops * sizeof(struct ir_op), insns = b->nr_insns * sizeof(struct jit_insn_info);
+	struct jit_block *c = malloc(sizeof(*c) + ops + insns);
+	if (!c)
+		return false;
+	memcpy(c, b, sizeof(*c) + ops);
+	c->insns = (struct jit_insn_info *)((char *)c->ops + ops);
+	memcpy(c->insns, b->insns, insns);
+	batch->orig[batch->nr] = b;
+	batch->copy[batch->nr++] = c;
+	return true;
+}
 
-struct jit_native {
-	int opt_level;
-	struct native_code *code;
-	size_t nr_code, cap_code;
-	struct jit_native_stats stats;
-};
+void jit_batch_clear(struct jit_batch *batch)
+{
+	for (unsigned i = 0; i < batch->nr; i++)
+		free(batch->copy[i]);
+	batch->nr = 0;
+}
+
+bool jit_batch_has(const struct jit_batch *batch, const struct jit_block *b)
+{
+	for (unsigned i = 0; i < batch->nr; i++)
+		if (batch->orig[i] == b)
+			return true;
+	return false;
+}
 
 /* ---- out-of-line wrappers of the shared inline pieces ---- */
 
@@ -75,19 +112,6 @@ static int glue_store32(struct soft_cpu *cpu, const struct ir_op *op, uint32_t l
 {
 	return interp_store(cpu, op, lin, 4, v);
 }
-static uint32_t glue_ea(struct soft_cpu *cpu, const struct ir_op *op)
-{
-	return interp_ea(cpu, op, cpu->s.gpr);
-}
-static uint32_t glue_addseg(struct soft_cpu *cpu, const struct ir_op *op, uint32_t a)
-{
-	const struct cpu_segment *sg = &cpu->s.seg[op->aux];
-	if (__builtin_expect(!soft_seg_fits_last(sg, a, op->last), 0)) {
-		cpu->cur_op = op;
-		soft_seg_fault(cpu, op->aux);
-	}
-	return a + (uint32_t)sg->base;
-}
 static void glue_setseg_real(struct soft_cpu *cpu, const struct ir_op *op, uint32_t a)
 {
 	cpu->s.seg[op->aux].selector = (uint16_t)a;
@@ -104,23 +128,6 @@ static uint32_t glue_cond(struct soft_cpu *cpu, const struct ir_op *op)
 static uint32_t glue_carry(struct soft_cpu *cpu)
 {
 	return interp_carry(&cpu->cc);
-}
-static void glue_flags(struct soft_cpu *cpu, const struct ir_op *op, uint32_t a, uint32_t b, uint32_t c,
-		       uint32_t d)
-{
-	interp_set_flags(&cpu->cc, op, a, b, c, d);
-}
-static void glue_inc32(struct soft_cpu *cpu, const struct ir_op *op)
-{
-	struct lazy_flags *cc = &cpu->cc;
-	uint32_t x = (uint32_t)cpu->s.gpr[op->aux], r = x + op->imm, carry = interp_carry(cc);
-	cpu->s.gpr[op->aux] = r;
-	cc->op = op->imm == 1 ? CC_OP_INC : CC_OP_DEC;
-	cc->size = 4;
-	cc->dst = r;
-	cc->src = 1;
-	cc->aux = x;
-	cc->aux2 = carry;
 }
 static void glue_probew(struct soft_cpu *cpu, const struct ir_op *op, uint32_t a)
 {
@@ -150,6 +157,12 @@ static void glue_chkip(struct soft_cpu *cpu, const struct ir_op *op, uint32_t a)
 	}
 }
 
+static void glue_seg_fault(struct soft_cpu *cpu, const struct ir_op *op)
+{
+	cpu->cur_op = op;
+	soft_seg_fault(cpu, op->aux);
+}
+
 /* ---- the emitter ---- */
 
 struct emit {
@@ -157,10 +170,24 @@ struct emit {
 	gcc_jit_function *fn;
 	gcc_jit_block *cur;
 	gcc_jit_rvalue *cpu;          /* uint8_t * */
-	gcc_jit_type *u8, *u32, *u64, *i32, *intt, *boolt, *vptr, *voidt;
+	gcc_jit_type *u8, *u16, *u32, *u64, *i32, *intt, *boolt, *vptr, *voidt;
+	gcc_jit_type *u16_ua, *u32_ua;     /* unaligned, for guest memory */
+	gcc_jit_type *vol_int, *vol_bool;  /* exit_request, jit_block.valid */
 	gcc_jit_lvalue *t[IR_MAX_TEMPS];
-	const struct jit_block *b;
-	const struct ir_op *op;
+	gcc_jit_lvalue *r[8];         /* guest registers (low 32 bits) */
+	/* the flags of the last fused ALU op of this block, while current */
+	int cc_kind;                  /* CC_OP_SUB, CC_OP_ADD, CC_OP_LOGIC or -1 */
+	gcc_jit_lvalue *cc_x, *cc_y, *cc_r;
+	const struct jit_batch *batch;
+	const struct jit_compile_options *opt;
+	gcc_jit_block **labels;       /* entry of each block of the batch, NULL if left out */
+	unsigned bi;                  /* index of the block being emitted */
+	unsigned region_index;        /* its index in the region */
+	unsigned *region_of;          /* batch index -> region index */
+	struct jit_block **region_blocks;   /* the region's block table (its address is known) */
+	const struct jit_block *b;    /* its copy */
+	const struct jit_block *orig; /* the original */
+	const struct ir_op *op;       /* in the copy */
 	int nr_blocks, nr_locals;
 };
 
@@ -180,28 +207,34 @@ static gcc_jit_rvalue *cast(struct emit *e, gcc_jit_rvalue *v, gcc_jit_type *t)
 {
 	return gcc_jit_context_new_cast(e->ctx, NULL, v, t);
 }
+static gcc_jit_rvalue *rv(gcc_jit_lvalue *l)
+{
+	return gcc_jit_lvalue_as_rvalue(l);
+}
 
 /* *(type *)((uint8_t *)cpu + off) */
-static gcc_jit_lvalue *field(struct emit *e, size_t off, gcc_jit_type *type)
+static gcc_jit_lvalue *field_at(struct emit *e, gcc_jit_rvalue *off, gcc_jit_type *type)
 {
-	gcc_jit_lvalue *byte = gcc_jit_context_new_array_access(e->ctx, NULL, e->cpu, c64(e, off));
+	gcc_jit_lvalue *byte = gcc_jit_context_new_array_access(e->ctx, NULL, e->cpu, off);
 	gcc_jit_rvalue *p = cast(e, gcc_jit_lvalue_get_address(byte, NULL), gcc_jit_type_get_pointer(type));
 	return gcc_jit_rvalue_dereference(p, NULL);
 }
-static gcc_jit_lvalue *reg(struct emit *e, unsigned r)
+static gcc_jit_lvalue *field(struct emit *e, size_t off, gcc_jit_type *type)
 {
-	return field(e, offsetof(struct soft_cpu, s.gpr) + 8u * r, e->u64);
+	return field_at(e, c64(e, off), type);
 }
-static gcc_jit_rvalue *reg32(struct emit *e, unsigned r)
-{
-	return cast(e, gcc_jit_lvalue_as_rvalue(reg(e, r)), e->u32);
-}
+#define CPU_FIELD(member, type) field(e, offsetof(struct soft_cpu, member), (type))
+
 /* A scratch local (names must be unique). */
-static gcc_jit_lvalue *new_local(struct emit *e)
+static gcc_jit_lvalue *new_local_of(struct emit *e, gcc_jit_type *type)
 {
 	char name[16];
 	snprintf(name, sizeof(name), "v%d", e->nr_locals++);
-	return gcc_jit_function_new_local(e->fn, NULL, e->u32, name);
+	return gcc_jit_function_new_local(e->fn, NULL, type, name);
+}
+static gcc_jit_lvalue *new_local(struct emit *e)
+{
+	return new_local_of(e, e->u32);
 }
 static gcc_jit_lvalue *temp(struct emit *e, unsigned i)
 {
@@ -214,7 +247,7 @@ static gcc_jit_lvalue *temp(struct emit *e, unsigned i)
 }
 static gcc_jit_rvalue *T(struct emit *e, unsigned i)
 {
-	return gcc_jit_lvalue_as_rvalue(temp(e, i));
+	return rv(temp(e, i));
 }
 static void assign(struct emit *e, gcc_jit_lvalue *l, gcc_jit_rvalue *r)
 {
@@ -224,17 +257,30 @@ static gcc_jit_rvalue *bin(struct emit *e, enum gcc_jit_binary_op o, gcc_jit_rva
 {
 	return gcc_jit_context_new_binary_op(e->ctx, NULL, o, e->u32, a, b);
 }
+static gcc_jit_rvalue *bin64(struct emit *e, enum gcc_jit_binary_op o, gcc_jit_rvalue *a, gcc_jit_rvalue *b)
+{
+	return gcc_jit_context_new_binary_op(e->ctx, NULL, o, e->u64, a, b);
+}
+static gcc_jit_rvalue *cmp(struct emit *e, enum gcc_jit_comparison c, gcc_jit_rvalue *a, gcc_jit_rvalue *b)
+{
+	return gcc_jit_context_new_comparison(e->ctx, NULL, c, a, b);
+}
 static gcc_jit_rvalue *cmp32(struct emit *e, enum gcc_jit_comparison c, gcc_jit_rvalue *a, gcc_jit_rvalue *b)
 {
-	return cast(e, gcc_jit_context_new_comparison(e->ctx, NULL, c, a, b), e->u32);
+	return cast(e, cmp(e, c, a, b), e->u32);
+}
+static gcc_jit_rvalue *signed32(struct emit *e, gcc_jit_rvalue *v)
+{
+	return cast(e, v, e->i32);
 }
 static gcc_jit_rvalue *ptr(struct emit *e, const void *p)
 {
 	return gcc_jit_context_new_rvalue_from_ptr(e->ctx, e->vptr, (void *)p);
 }
+/* The current op's address in the original block (cur_op, helpers). */
 static gcc_jit_rvalue *opptr(struct emit *e)
 {
-	return ptr(e, e->op);
+	return ptr(e, e->orig->ops + (e->op - e->b->ops));
 }
 
 /* A call of C function fn (returning ret, taking `n` arguments of the
@@ -263,39 +309,162 @@ static gcc_jit_block *new_block(struct emit *e)
 	snprintf(name, sizeof(name), "b%d", e->nr_blocks++);
 	return gcc_jit_function_new_block(e->fn, name);
 }
+/* if (cond) { ...yes... } continues in the "no" block; returns "yes". */
+static gcc_jit_block *branch_if(struct emit *e, gcc_jit_rvalue *cond_bool, gcc_jit_block **no)
+{
+	gcc_jit_block *yes = new_block(e);
+	*no = new_block(e);
+	gcc_jit_block_end_with_conditional(e->cur, NULL, cond_bool, yes, *no);
+	return yes;
+}
 
-#define CPU_FIELD(member, type) field(e, offsetof(struct soft_cpu, member), (type))
+/* ---- guest registers in locals ---- */
+
+static gcc_jit_lvalue *gpr_mem(struct emit *e, unsigned r)
+{
+	return field(e, offsetof(struct soft_cpu, s.gpr) + 8u * r, e->u64);
+}
+static gcc_jit_rvalue *reg32(struct emit *e, unsigned r)
+{
+	return rv(e->r[r & 7]);
+}
+/* Registers are written through: the local (which later reads use) and
+ * struct soft_cpu, so memory always holds the guest state and nothing
+ * needs writing back before a call, a slow path or an exit. */
+static void set_reg(struct emit *e, unsigned r, gcc_jit_rvalue *v)
+{
+	assign(e, e->r[r & 7], v);
+	assign(e, gpr_mem(e, r & 7), cast(e, reg32(e, r), e->u64));
+}
+/* After a call that may have written them. */
+static void reload_regs(struct emit *e)
+{
+	for (unsigned r = 0; r < 8; r++)
+		assign(e, e->r[r], cast(e, rv(gpr_mem(e, r)), e->u32));
+}
+/* ---- exits ---- */
 
 static void add_retired(struct emit *e, uint32_t n)
 {
 	gcc_jit_lvalue *r = CPU_FIELD(retired, e->u64);
-	assign(e, r, gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_PLUS, e->u64,
-						   gcc_jit_lvalue_as_rvalue(r), c64(e, n)));
+	assign(e, r, bin64(e, GCC_JIT_BINARY_OP_PLUS, rv(r), c64(e, n)));
 }
 static void set_rip(struct emit *e, gcc_jit_rvalue *eip32)
 {
 	assign(e, CPU_FIELD(s.rip, e->u64), cast(e, eip32, e->u64));
 }
-static void ret(struct emit *e, int v)
+/* Leaves the function from the current block with `kind`. */
+static void leave(struct emit *e, int kind)
 {
-	gcc_jit_block_end_with_return(e->cur, NULL, cint(e, v));
+	gcc_jit_block_end_with_return(e->cur, NULL, cint(e, JIT_NATIVE_RET(e->region_index, kind)));
 }
 
-/* exit through slot s (EXIT_JMP, and both sides of BRANCH/JCC) */
+/* The block of the region that an exit of the current block to `eip` may
+ * jump to directly, or -1. */
+static int link_target(struct emit *e, uint32_t eip)
+{
+	if (!e->opt->link_blocks)
+		return -1;
+	const struct jit_block *from = e->b;
+	for (unsigned i = 0; i < e->batch->nr; i++) {
+		const struct jit_block *to = e->batch->copy[i];
+		if (e->labels[i] && to->eip == eip && to->cs_base == from->cs_base && to->mode == from->mode &&
+		    to->cs_limit_lo <= from->cs_limit_lo && from->cs_limit_hi <= to->cs_limit_hi)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* *(type *)(base + off) for a uint8_t * rvalue base */
+static gcc_jit_lvalue *mem_at(struct emit *e, gcc_jit_rvalue *base, size_t off, gcc_jit_type *type)
+{
+	gcc_jit_lvalue *byte = gcc_jit_context_new_array_access(e->ctx, NULL, base, c64(e, off));
+	gcc_jit_rvalue *p = cast(e, gcc_jit_lvalue_get_address(byte, NULL), gcc_jit_type_get_pointer(type));
+	return gcc_jit_rvalue_dereference(p, NULL);
+}
+
+/* An indirect branch to `eip` (EIP and the retired count already set):
+ * when the jump cache holds a valid block of this region for it (what
+ * jit_native_run would find), jump to that block's label directly. */
+static void ind_dispatch(struct emit *e, gcc_jit_rvalue *eip_rv)
+{
+	const struct jit_block *from = e->b;
+	gcc_jit_lvalue *eip = new_local(e), *nb = new_local_of(e, e->u64), *lin = new_local(e);
+	assign(e, eip, eip_rv);
+	assign(e, lin, bin(e, GCC_JIT_BINARY_OP_PLUS, rv(eip), c32(e, from->cs_base)));
+	gcc_jit_rvalue *idx = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND,
+				  bin(e, GCC_JIT_BINARY_OP_BITWISE_XOR, rv(lin),
+				      bin(e, GCC_JIT_BINARY_OP_RSHIFT, rv(lin), c32(e, 10))),
+				  c32(e, SOFT_JMP_CACHE_SIZE - 1));
+	assign(e, nb, rv(field_at(e, bin64(e, GCC_JIT_BINARY_OP_PLUS, c64(e, offsetof(struct soft_cpu, jmp_cache)),
+					   bin64(e, GCC_JIT_BINARY_OP_MULT, cast(e, idx, e->u64),
+						 c64(e, sizeof(struct jit_block *)))), e->u64)));
+	gcc_jit_block *leave_blk;
+	e->cur = branch_if(e, cmp(e, GCC_JIT_COMPARISON_NE, rv(nb), c64(e, 0)), &leave_blk);
+	gcc_jit_rvalue *p = gcc_jit_context_new_bitcast(e->ctx, NULL, rv(nb), gcc_jit_type_get_pointer(e->u8));
+	gcc_jit_lvalue *bp = new_local_of(e, gcc_jit_type_get_pointer(e->u8));
+	assign(e, bp, p);
+	gcc_jit_rvalue *ok = cmp(e, GCC_JIT_COMPARISON_EQ, rv(mem_at(e, rv(bp), offsetof(struct jit_block, eip), e->u32)),
+				 rv(eip));
+#define AND(x, y) gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, (x), (y))
+	ok = AND(ok, cmp(e, GCC_JIT_COMPARISON_EQ, rv(mem_at(e, rv(bp), offsetof(struct jit_block, cs_base), e->u32)),
+			 c32(e, from->cs_base)));
+	ok = AND(ok, cmp(e, GCC_JIT_COMPARISON_EQ, rv(mem_at(e, rv(bp), offsetof(struct jit_block, mode), e->u32)),
+			 c32(e, from->mode)));
+	ok = AND(ok, cmp(e, GCC_JIT_COMPARISON_EQ,
+			 rv(mem_at(e, rv(bp), offsetof(struct jit_block, native_blocks), e->u64)),
+			 c64(e, (uint64_t)(uintptr_t)e->region_blocks)));
+	ok = AND(ok, cast(e, rv(mem_at(e, rv(bp), offsetof(struct jit_block, valid), e->vol_bool)), e->boolt));
+	ok = AND(ok, cmp(e, GCC_JIT_COMPARISON_EQ, rv(CPU_FIELD(exit_request, e->vol_int)), cint(e, 0)));
+#undef AND
+	gcc_jit_block *go;
+	gcc_jit_block *yes = branch_if(e, ok, &go);
+	gcc_jit_block_end_with_jump(go, NULL, leave_blk);
+	/* switch (nb->native_entry) over the blocks whose CS-limit range
+	 * covers this one's */
+	gcc_jit_case **cases = calloc(e->batch->nr ? e->batch->nr : 1, sizeof(*cases));
+	int n = 0;
+	for (unsigned i = 0; cases && i < e->batch->nr; i++) {
+		const struct jit_block *to = e->batch->copy[i];
+		if (!e->labels[i] || to->cs_limit_lo > from->cs_limit_lo || from->cs_limit_hi > to->cs_limit_hi)
+			continue;
+		gcc_jit_rvalue *v = cint(e, (int)e->region_of[i]);
+		cases[n++] = gcc_jit_context_new_case(e->ctx, v, v, e->labels[i]);
+	}
+	gcc_jit_block_end_with_switch(yes, NULL, rv(mem_at(e, rv(bp), offsetof(struct jit_block, native_entry), e->intt)),
+				      leave_blk, n, cases);
+	free(cases);
+	e->cur = leave_blk;
+}
+
+/* Exit through slot s (EXIT_JMP, and both sides of BRANCH/JCC). */
 static void exit_slot(struct emit *e, int s)
 {
-	set_rip(e, c32(e, e->b->exit_eip[s]));
+	uint32_t eip = e->b->exit_eip[s];
 	add_retired(e, e->b->exit_retired[s]);
-	ret(e, s);
+	int to = link_target(e, eip);
+	if (to >= 0) {
+		/* if (to->valid && !cpu->exit_request) goto to; */
+		gcc_jit_lvalue *valid = gcc_jit_rvalue_dereference(
+			gcc_jit_context_new_rvalue_from_ptr(e->ctx, gcc_jit_type_get_pointer(e->vol_bool),
+							    &e->batch->orig[to]->valid), NULL);
+		gcc_jit_lvalue *req = CPU_FIELD(exit_request, e->vol_int);
+		gcc_jit_rvalue *go = gcc_jit_context_new_binary_op(
+			e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, cast(e, rv(valid), e->boolt),
+			cmp(e, GCC_JIT_COMPARISON_EQ, rv(req), cint(e, 0)));
+		gcc_jit_block *stop;
+		gcc_jit_block *yes = branch_if(e, go, &stop);
+		gcc_jit_block_end_with_jump(yes, NULL, e->labels[to]);
+		e->cur = stop;
+	}
+	set_rip(e, c32(e, eip));
+	leave(e, s);
 }
 /* if (cond) { slot 0 } else { slot 1 } */
-static void exit_cond(struct emit *e, gcc_jit_rvalue *cond32)
+static void exit_cond(struct emit *e, gcc_jit_rvalue *cond_bool)
 {
-	gcc_jit_block *yes = new_block(e), *no = new_block(e);
-	gcc_jit_block_end_with_conditional(e->cur, NULL,
-					   gcc_jit_context_new_comparison(e->ctx, NULL, GCC_JIT_COMPARISON_NE,
-									  cond32, c32(e, 0)),
-					   yes, no);
+	gcc_jit_block *no;
+	gcc_jit_block *yes = branch_if(e, cond_bool, &no);
 	e->cur = yes;
 	exit_slot(e, 0);
 	e->cur = no;
@@ -306,21 +475,141 @@ static void smc_exit(struct emit *e)
 {
 	assign(e, CPU_FIELD(mmu.code_written, e->boolt), gcc_jit_context_zero(e->ctx, e->boolt));
 	gcc_jit_lvalue *n = CPU_FIELD(stats.smc_exits, e->u64);
-	assign(e, n, gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_PLUS, e->u64,
-						   gcc_jit_lvalue_as_rvalue(n), c64(e, 1)));
+	assign(e, n, bin64(e, GCC_JIT_BINARY_OP_PLUS, rv(n), c64(e, 1)));
 	add_retired(e, e->op->insn + 1u);
-	ret(e, JIT_RET_LEAVE);
+	leave(e, JIT_NATIVE_LEAVE);
 }
 /* if (cond) { EIP = eip; SMC exit } */
 static void smc_exit_if(struct emit *e, gcc_jit_rvalue *cond_bool, uint32_t eip)
 {
-	gcc_jit_block *yes = new_block(e), *no = new_block(e);
-	gcc_jit_block_end_with_conditional(e->cur, NULL, cond_bool, yes, no);
-	e->cur = yes;
+	gcc_jit_block *no;
+	e->cur = branch_if(e, cond_bool, &no);
 	set_rip(e, c32(e, eip));
 	smc_exit(e);
 	e->cur = no;
 }
+
+/* ---- memory ---- */
+
+/* The TLB entry of `lin` for `kind`: its address as a byte offset from cpu. */
+static gcc_jit_rvalue *tlb_offset(struct emit *e, gcc_jit_rvalue *lin, enum mmu_access kind)
+{
+	gcc_jit_rvalue *idx = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, bin(e, GCC_JIT_BINARY_OP_RSHIFT, lin, c32(e, 12)),
+				  c32(e, MMU_TLB_ENTRIES - 1));
+	size_t base = offsetof(struct soft_cpu, mmu.tlb) + (size_t)kind * MMU_TLB_ENTRIES * sizeof(struct tlb_entry);
+	return bin64(e, GCC_JIT_BINARY_OP_PLUS, c64(e, base),
+		     bin64(e, GCC_JIT_BINARY_OP_MULT, cast(e, idx, e->u64), c64(e, sizeof(struct tlb_entry))));
+}
+/* The condition of a TLB hit for `size` bytes at lin (mmu_hit), and the
+ * host pointer (of `type`) in *host. */
+static gcc_jit_rvalue *tlb_hit(struct emit *e, gcc_jit_lvalue *lin, unsigned size, enum mmu_access kind,
+			       gcc_jit_type *type, gcc_jit_rvalue **host)
+{
+	gcc_jit_lvalue *off = new_local_of(e, e->u64);
+	assign(e, off, tlb_offset(e, rv(lin), kind));
+	gcc_jit_rvalue *tag = rv(field_at(e, bin64(e, GCC_JIT_BINARY_OP_PLUS, rv(off),
+						   c64(e, offsetof(struct tlb_entry, tag))), e->u32));
+	gcc_jit_rvalue *addend = rv(field_at(e, bin64(e, GCC_JIT_BINARY_OP_PLUS, rv(off),
+						      c64(e, offsetof(struct tlb_entry, addend))), e->u64));
+	gcc_jit_rvalue *hit = cmp(e, GCC_JIT_COMPARISON_EQ, tag,
+				  bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, rv(lin), c32(e, MMU_PAGE_MASK)));
+	if (size > 1)
+		hit = gcc_jit_context_new_binary_op(
+			e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, hit,
+			cmp(e, GCC_JIT_COMPARISON_LE, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, rv(lin), c32(e, ~MMU_PAGE_MASK)),
+			    c32(e, MMU_PAGE_SIZE - size)));
+	gcc_jit_rvalue *addr = bin64(e, GCC_JIT_BINARY_OP_PLUS, addend, cast(e, rv(lin), e->u64));
+	*host = gcc_jit_context_new_bitcast(e->ctx, NULL, addr, gcc_jit_type_get_pointer(type));
+	return hit;
+}
+static gcc_jit_type *mem_type(struct emit *e, unsigned size)
+{
+	return size == 1 ? e->u8 : size == 2 ? e->u16_ua : e->u32_ua;
+}
+/* A load of size bytes at linear lin_rv: the TLB hit inline, else the
+ * slow path (which may raise). */
+static gcc_jit_rvalue *emit_load(struct emit *e, gcc_jit_rvalue *lin_rv, unsigned size)
+{
+	static void *const slow[5] = { NULL, (void *)glue_load8, (void *)glue_load16, NULL, (void *)glue_load32 };
+	gcc_jit_lvalue *lin = new_local(e), *v = new_local(e);
+	assign(e, lin, lin_rv);
+	gcc_jit_rvalue *host;
+	gcc_jit_rvalue *hit = tlb_hit(e, lin, size, MMU_READ, mem_type(e, size), &host);
+	gcc_jit_block *join = new_block(e), *miss;
+	gcc_jit_block *yes = branch_if(e, hit, &miss);
+	gcc_jit_block_add_assignment(yes, NULL, v, cast(e, rv(gcc_jit_rvalue_dereference(host, NULL)), e->u32));
+	gcc_jit_block_end_with_jump(yes, NULL, join);
+	e->cur = miss;
+	gcc_jit_rvalue *args[3] = { cpu_arg(e), opptr(e), rv(lin) };
+	assign(e, v, call(e, e->u32, slow[size], 3, args));
+	gcc_jit_block_end_with_jump(e->cur, NULL, join);
+	e->cur = join;
+	return rv(v);
+}
+/* A store; returns a bool rvalue "the store hit translated code" (only
+ * the slow path can say so), or NULL when the caller does not need it. */
+static gcc_jit_rvalue *emit_store(struct emit *e, gcc_jit_rvalue *lin_rv, unsigned size, gcc_jit_rvalue *value,
+				  bool want_smc)
+{
+	static void *const slow[5] = { NULL, (void *)glue_store8, (void *)glue_store16, NULL, (void *)glue_store32 };
+	gcc_jit_lvalue *lin = new_local(e), *val = new_local(e);
+	gcc_jit_lvalue *smc = want_smc ? new_local_of(e, e->intt) : NULL;
+	assign(e, lin, lin_rv);
+	assign(e, val, value);
+	gcc_jit_rvalue *host;
+	gcc_jit_type *type = mem_type(e, size);
+	gcc_jit_rvalue *hit = tlb_hit(e, lin, size, MMU_WRITE, type, &host);
+	gcc_jit_block *join = new_block(e), *miss;
+	gcc_jit_block *yes = branch_if(e, hit, &miss);
+	gcc_jit_block_add_assignment(yes, NULL, gcc_jit_rvalue_dereference(host, NULL), cast(e, rv(val), type));
+	if (smc)
+		gcc_jit_block_add_assignment(yes, NULL, smc, cint(e, 0));
+	gcc_jit_block_end_with_jump(yes, NULL, join);
+	e->cur = miss;
+	gcc_jit_rvalue *args[4] = { cpu_arg(e), opptr(e), rv(lin), rv(val) };
+	if (smc)
+		assign(e, smc, call(e, e->intt, slow[size], 4, args));
+	else
+		eval(e, call(e, e->intt, slow[size], 4, args));
+	gcc_jit_block_end_with_jump(e->cur, NULL, join);
+	e->cur = join;
+	return smc ? cmp(e, GCC_JIT_COMPARISON_NE, rv(smc), cint(e, 0)) : NULL;
+}
+
+/* The effective address of an EA or fused memory op from the register
+ * locals (no segment). */
+static gcc_jit_rvalue *ea_offset(struct emit *e, const struct ir_op *op)
+{
+	gcc_jit_rvalue *ea = c32(e, op->imm);
+	if (op->a != IR_NOREG)
+		ea = bin(e, GCC_JIT_BINARY_OP_PLUS, ea, reg32(e, op->a));
+	if (op->b != IR_NOREG)
+		ea = bin(e, GCC_JIT_BINARY_OP_PLUS, ea, bin(e, GCC_JIT_BINARY_OP_LSHIFT, reg32(e, op->b), c32(e, op->size)));
+	if (op->c)
+		ea = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, ea, c32(e, 0xffff));
+	return ea;
+}
+/* offset + segment op->aux's base, after the limit check (its fault on
+ * the slow path). */
+static gcc_jit_rvalue *seg_linear(struct emit *e, gcc_jit_rvalue *offset)
+{
+	const struct ir_op *op = e->op;
+	size_t seg = offsetof(struct soft_cpu, s.seg) + op->aux * sizeof(struct cpu_segment);
+	gcc_jit_lvalue *off = new_local(e);
+	assign(e, off, offset);
+	gcc_jit_rvalue *last = bin64(e, GCC_JIT_BINARY_OP_PLUS, cast(e, rv(off), e->u64), c64(e, op->last));
+	gcc_jit_rvalue *limit = cast(e, rv(field(e, seg + offsetof(struct cpu_segment, limit), e->u32)), e->u64);
+	gcc_jit_block *ok;
+	e->cur = branch_if(e, cmp(e, GCC_JIT_COMPARISON_GT, last, limit), &ok);
+	gcc_jit_rvalue *args[2] = { cpu_arg(e), opptr(e) };
+	eval(e, call(e, e->voidt, (void *)glue_seg_fault, 2, args));
+	gcc_jit_block_end_with_return(e->cur, NULL, cint(e, JIT_NATIVE_RET(e->region_index, JIT_NATIVE_LEAVE)));
+	e->cur = ok;
+	gcc_jit_rvalue *base = cast(e, rv(field(e, seg + offsetof(struct cpu_segment, base), e->u64)), e->u32);
+	return bin(e, GCC_JIT_BINARY_OP_PLUS, rv(off), base);
+}
+
+/* ---- flags ---- */
 
 static void set_cc(struct emit *e, int ccop, gcc_jit_rvalue *dst, gcc_jit_rvalue *src, gcc_jit_rvalue *aux)
 {
@@ -331,6 +620,112 @@ static void set_cc(struct emit *e, int ccop, gcc_jit_rvalue *dst, gcc_jit_rvalue
 		assign(e, CPU_FIELD(cc.src, e->u32), src);
 	if (aux)
 		assign(e, CPU_FIELD(cc.aux, e->u32), aux);
+}
+
+/* Condition `cond` (0-15) straight from the operands of the last fused
+ * ALU op of the block, as a bool; NULL when not known (interp_condition's
+ * cases). */
+static gcc_jit_rvalue *cond_known(struct emit *e, unsigned cond)
+{
+	gcc_jit_rvalue *r = NULL;
+	if (e->cc_kind == CC_OP_SUB) {
+		gcc_jit_rvalue *x = rv(e->cc_x), *y = rv(e->cc_y);
+		switch (cond >> 1) {
+		case 1: r = cmp(e, GCC_JIT_COMPARISON_LT, x, y); break;
+		case 2: r = cmp(e, GCC_JIT_COMPARISON_EQ, x, y); break;
+		case 3: r = cmp(e, GCC_JIT_COMPARISON_LE, x, y); break;
+		case 4: r = cmp(e, GCC_JIT_COMPARISON_LT, signed32(e, rv(e->cc_r)), gcc_jit_context_zero(e->ctx, e->i32)); break;
+		case 6: r = cmp(e, GCC_JIT_COMPARISON_LT, signed32(e, x), signed32(e, y)); break;
+		case 7: r = cmp(e, GCC_JIT_COMPARISON_LE, signed32(e, x), signed32(e, y)); break;
+		default: return NULL;
+		}
+	} else if (e->cc_kind == CC_OP_INC || e->cc_kind == CC_OP_DEC) {
+		gcc_jit_rvalue *d = signed32(e, rv(e->cc_r)), *zero = gcc_jit_context_zero(e->ctx, e->i32);
+		switch (cond >> 1) {
+		case 1: r = cmp(e, GCC_JIT_COMPARISON_NE, rv(e->cc_y), c32(e, 0)); break;   /* the kept CF */
+		case 2: r = cmp(e, GCC_JIT_COMPARISON_EQ, d, zero); break;
+		case 4: r = cmp(e, GCC_JIT_COMPARISON_LT, d, zero); break;
+		default: return NULL;
+		}
+	} else if (e->cc_kind == CC_OP_LOGIC || e->cc_kind == CC_OP_ADD) {
+		gcc_jit_rvalue *d = signed32(e, rv(e->cc_r)), *zero = gcc_jit_context_zero(e->ctx, e->i32);
+		switch (cond >> 1) {
+		case 1:
+			if (e->cc_kind == CC_OP_ADD)
+				r = cmp(e, GCC_JIT_COMPARISON_LT, rv(e->cc_r), rv(e->cc_x));   /* carry */
+			else
+				r = gcc_jit_context_zero(e->ctx, e->boolt);
+			break;
+		case 0:
+			if (e->cc_kind != CC_OP_LOGIC)
+				return NULL;
+			r = gcc_jit_context_zero(e->ctx, e->boolt);
+			break;
+		case 2: r = cmp(e, GCC_JIT_COMPARISON_EQ, d, zero); break;
+		case 3: if (e->cc_kind != CC_OP_LOGIC) return NULL; r = cmp(e, GCC_JIT_COMPARISON_EQ, d, zero); break;
+		case 4: r = cmp(e, GCC_JIT_COMPARISON_LT, d, zero); break;
+		case 6: if (e->cc_kind != CC_OP_LOGIC) return NULL; r = cmp(e, GCC_JIT_COMPARISON_LT, d, zero); break;
+		case 7: if (e->cc_kind != CC_OP_LOGIC) return NULL; r = cmp(e, GCC_JIT_COMPARISON_LE, d, zero); break;
+		default: return NULL;
+		}
+	} else {
+		return NULL;
+	}
+	if (cond & 1)
+		r = gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_LOGICAL_NEGATE, e->boolt, r);
+	return r;
+}
+/* Condition op->aux as a bool. */
+static gcc_jit_rvalue *emit_condition(struct emit *e)
+{
+	gcc_jit_rvalue *r = cond_known(e, e->op->aux);
+	if (r)
+		return r;
+	gcc_jit_rvalue *args[2] = { cpu_arg(e), opptr(e) };
+	return cmp(e, GCC_JIT_COMPARISON_NE, call(e, e->u32, (void *)glue_cond, 2, args), c32(e, 0));
+}
+
+/* CF as a uint32_t 0/1 (interp_carry): from the last fused op of the
+ * block when there is one, else from the lazy-flags record, inline for
+ * 32-bit SUB/CMP, logic ops and INC/DEC, through interp_carry otherwise. */
+static gcc_jit_rvalue *emit_carry(struct emit *e)
+{
+	switch (e->cc_kind) {
+	case CC_OP_SUB: return cmp32(e, GCC_JIT_COMPARISON_LT, rv(e->cc_x), rv(e->cc_y));
+	case CC_OP_ADD: return cmp32(e, GCC_JIT_COMPARISON_LT, rv(e->cc_r), rv(e->cc_x));
+	case CC_OP_LOGIC: return c32(e, 0);
+	case CC_OP_INC: case CC_OP_DEC: return rv(e->cc_y);
+	default: break;
+	}
+	gcc_jit_lvalue *c = new_local(e), *ccop = new_local_of(e, e->u8);
+	gcc_jit_block *join = new_block(e), *not_logic, *not_sub, *other;
+	assign(e, ccop, rv(CPU_FIELD(cc.op, e->u8)));
+	gcc_jit_rvalue *op32 = cast(e, rv(ccop), e->u32);
+	gcc_jit_block *logic = branch_if(e, cmp(e, GCC_JIT_COMPARISON_EQ, op32, c32(e, CC_OP_LOGIC)), &not_logic);
+	gcc_jit_block_add_assignment(logic, NULL, c, c32(e, 0));
+	gcc_jit_block_end_with_jump(logic, NULL, join);
+	e->cur = not_logic;
+	gcc_jit_rvalue *sub4 = gcc_jit_context_new_binary_op(
+		e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, cmp(e, GCC_JIT_COMPARISON_EQ, op32, c32(e, CC_OP_SUB)),
+		cmp(e, GCC_JIT_COMPARISON_EQ, cast(e, rv(CPU_FIELD(cc.size, e->u8)), e->u32), c32(e, 4)));
+	gcc_jit_block *sub = branch_if(e, sub4, &not_sub);
+	e->cur = sub;
+	assign(e, c, cmp32(e, GCC_JIT_COMPARISON_LT, rv(CPU_FIELD(cc.aux, e->u32)), rv(CPU_FIELD(cc.src, e->u32))));
+	gcc_jit_block_end_with_jump(e->cur, NULL, join);
+	e->cur = not_sub;
+	gcc_jit_rvalue *incdec = gcc_jit_context_new_binary_op(
+		e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_OR, e->boolt, cmp(e, GCC_JIT_COMPARISON_EQ, op32, c32(e, CC_OP_INC)),
+		cmp(e, GCC_JIT_COMPARISON_EQ, op32, c32(e, CC_OP_DEC)));
+	gcc_jit_block *id = branch_if(e, incdec, &other);
+	e->cur = id;
+	assign(e, c, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, rv(CPU_FIELD(cc.aux2, e->u32)), c32(e, 1)));
+	gcc_jit_block_end_with_jump(e->cur, NULL, join);
+	e->cur = other;
+	gcc_jit_rvalue *args[1] = { cpu_arg(e) };
+	assign(e, c, call(e, e->u32, (void *)glue_carry, 1, args));
+	gcc_jit_block_end_with_jump(e->cur, NULL, join);
+	e->cur = join;
+	return rv(c);
 }
 
 /* The fused 32-bit ALU ops: x = reg[aux], y = reg[b] or imm. */
@@ -360,22 +755,36 @@ static bool emit_alu32(struct emit *e)
 		return false;
 	}
 	/* x and y are read before anything is written (reg[aux] may be reg[b]) */
-	gcc_jit_lvalue *x = new_local(e);
-	gcc_jit_lvalue *y = new_local(e);
-	gcc_jit_lvalue *r = new_local(e);
+	gcc_jit_lvalue *x = new_local(e), *y = new_local(e), *r = new_local(e);
 	assign(e, x, reg32(e, op->aux));
 	assign(e, y, ri ? c32(e, op->imm) : reg32(e, op->b));
-	assign(e, r, bin(e, bo, gcc_jit_lvalue_as_rvalue(x), gcc_jit_lvalue_as_rvalue(y)));
+	assign(e, r, bin(e, bo, rv(x), rv(y)));
 	if (store)
-		assign(e, reg(e, op->aux), cast(e, gcc_jit_lvalue_as_rvalue(r), e->u64));
+		set_reg(e, op->aux, rv(r));
 	if (nf)
 		return true;
 	if (ccop == CC_OP_LOGIC)
-		set_cc(e, ccop, gcc_jit_lvalue_as_rvalue(r), NULL, NULL);
+		set_cc(e, ccop, rv(r), NULL, NULL);
 	else
-		set_cc(e, ccop, gcc_jit_lvalue_as_rvalue(r), gcc_jit_lvalue_as_rvalue(y),
-		       gcc_jit_lvalue_as_rvalue(x));
+		set_cc(e, ccop, rv(r), rv(y), rv(x));
+	e->cc_kind = ccop;
+	e->cc_x = x;
+	e->cc_y = y;
+	e->cc_r = r;
 	return true;
+}
+
+/* Whether op leaves the last fused ALU op's flags as they are. */
+static bool keeps_cc(const struct ir_op *op)
+{
+	switch (op->opc) {
+	case IR_INC32R: case IR_FLAGS:
+		return true;   /* they read the old CF first, then set cc_kind themselves */
+	case IR_HELPER: case IR_SETFLAGS:
+		return false;
+	default:
+		return !(ir_op_properties(op) & IR_WRITES_FLAGS);
+	}
 }
 
 /* Emits e->op; false when it is not supported. Sets *done after an op
@@ -386,6 +795,8 @@ static bool emit_op(struct emit *e, bool *done)
 	const struct jit_block *b = e->b;
 	gcc_jit_rvalue *args[6];
 	*done = false;
+	if (!keeps_cc(op))
+		e->cc_kind = -1;
 #define D temp(e, op->d)
 #define A T(e, op->a)
 #define B T(e, op->b)
@@ -402,51 +813,29 @@ static bool emit_op(struct emit *e, bool *done)
 	case IR_GET16: assign(e, D, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, reg32(e, op->aux), c32(e, 0xffff))); return true;
 	case IR_GET32: assign(e, D, reg32(e, op->aux)); return true;
 	case IR_PUT8L: case IR_PUT8H: case IR_PUT16: {
-		uint64_t mask = op->opc == IR_PUT16 ? 0xffff : 0xff;
+		uint32_t mask = op->opc == IR_PUT16 ? 0xffff : 0xff;
 		unsigned shift = op->opc == IR_PUT8H ? 8 : 0;
-		gcc_jit_lvalue *r = reg(e, op->aux);
-		gcc_jit_rvalue *v = gcc_jit_context_new_binary_op(
-			e->ctx, NULL, GCC_JIT_BINARY_OP_LSHIFT, e->u64,
-			gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_BITWISE_AND, e->u64,
-						      cast(e, A, e->u64), c64(e, mask)),
-			c64(e, shift));
-		gcc_jit_rvalue *kept = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_BITWISE_AND,
-								     e->u64, gcc_jit_lvalue_as_rvalue(r),
-								     c64(e, ~(mask << shift)));
-		assign(e, r, gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_BITWISE_OR, e->u64,
-							   kept, v));
+		gcc_jit_rvalue *v = bin(e, GCC_JIT_BINARY_OP_LSHIFT, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, A, c32(e, mask)),
+					c32(e, shift));
+		gcc_jit_rvalue *kept = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, reg32(e, op->aux), c32(e, ~(mask << shift)));
+		set_reg(e, op->aux, bin(e, GCC_JIT_BINARY_OP_BITWISE_OR, kept, v));
 		return true;
 	}
-	case IR_PUT32: assign(e, reg(e, op->aux), cast(e, A, e->u64)); return true;
+	case IR_PUT32: set_reg(e, op->aux, A); return true;
 	case IR_GETSEL:
 		args[0] = cpu_arg(e); args[1] = opptr(e);
 		assign(e, D, call(e, e->u32, (void *)glue_getsel, 2, args));
 		return true;
 	case IR_ADDSEG:
-		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
-		assign(e, D, call(e, e->u32, (void *)glue_addseg, 3, args));
+		assign(e, D, seg_linear(e, A));
 		return true;
 	case IR_SETSEG_REAL:
 		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
 		eval(e, call(e, e->voidt, (void *)glue_setseg_real, 3, args));
 		return true;
-	case IR_EA: {
-		if (op->aux != IR_NOREG) {
-			args[0] = cpu_arg(e); args[1] = opptr(e);
-			assign(e, D, call(e, e->u32, (void *)glue_ea, 2, args));
-			return true;
-		}
-		gcc_jit_rvalue *ea = c32(e, op->imm);
-		if (op->a != IR_NOREG)
-			ea = bin(e, GCC_JIT_BINARY_OP_PLUS, ea, reg32(e, op->a));
-		if (op->b != IR_NOREG)
-			ea = bin(e, GCC_JIT_BINARY_OP_PLUS, ea,
-				 bin(e, GCC_JIT_BINARY_OP_LSHIFT, reg32(e, op->b), c32(e, op->size)));
-		if (op->c)
-			ea = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, ea, c32(e, 0xffff));
-		assign(e, D, ea);
+	case IR_EA:
+		assign(e, D, op->aux != IR_NOREG ? seg_linear(e, ea_offset(e, op)) : ea_offset(e, op));
 		return true;
-	}
 	case IR_ADD: BIN(GCC_JIT_BINARY_OP_PLUS, A, B); return true;
 	case IR_ADDI: BIN(GCC_JIT_BINARY_OP_PLUS, A, c32(e, op->imm)); return true;
 	case IR_SUB: BIN(GCC_JIT_BINARY_OP_MINUS, A, B); return true;
@@ -458,8 +847,8 @@ static bool emit_op(struct emit *e, bool *done)
 	case IR_SHR: BIN(GCC_JIT_BINARY_OP_RSHIFT, A, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, B, c32(e, 31))); return true;
 	case IR_SAR:
 		assign(e, D, cast(e, gcc_jit_context_new_binary_op(
-					     e->ctx, NULL, GCC_JIT_BINARY_OP_RSHIFT, e->i32, cast(e, A, e->i32),
-					     cast(e, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, B, c32(e, 31)), e->i32)),
+					     e->ctx, NULL, GCC_JIT_BINARY_OP_RSHIFT, e->i32, signed32(e, A),
+					     signed32(e, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, B, c32(e, 31)))),
 				  e->u32));
 		return true;
 	case IR_MUL: BIN(GCC_JIT_BINARY_OP_MULT, A, B); return true;
@@ -490,31 +879,48 @@ static bool emit_op(struct emit *e, bool *done)
 	case IR_SELECT: {
 		/* t[d] = t[c] ? t[a] : t[b], through a local: d may be a, b or c */
 		gcc_jit_lvalue *v = new_local(e);
-		gcc_jit_block *yes = new_block(e), *no = new_block(e), *join = new_block(e);
-		gcc_jit_block_end_with_conditional(e->cur, NULL,
-						   gcc_jit_context_new_comparison(e->ctx, NULL, GCC_JIT_COMPARISON_NE,
-										  C, c32(e, 0)),
-						   yes, no);
+		gcc_jit_block *join = new_block(e), *no;
+		gcc_jit_block *yes = branch_if(e, cmp(e, GCC_JIT_COMPARISON_NE, C, c32(e, 0)), &no);
 		gcc_jit_block_add_assignment(yes, NULL, v, A);
 		gcc_jit_block_end_with_jump(yes, NULL, join);
 		gcc_jit_block_add_assignment(no, NULL, v, B);
 		gcc_jit_block_end_with_jump(no, NULL, join);
 		e->cur = join;
-		assign(e, D, gcc_jit_lvalue_as_rvalue(v));
+		assign(e, D, rv(v));
 		return true;
 	}
 	case IR_COND:
-		args[0] = cpu_arg(e); args[1] = opptr(e);
-		assign(e, D, call(e, e->u32, (void *)glue_cond, 2, args));
+		assign(e, D, cast(e, emit_condition(e), e->u32));
 		return true;
 	case IR_CARRY:
-		args[0] = cpu_arg(e);
-		assign(e, D, call(e, e->u32, (void *)glue_carry, 1, args));
+		assign(e, D, emit_carry(e));
 		return true;
-	case IR_FLAGS:
-		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A; args[3] = B; args[4] = C; args[5] = T(e, op->d);
-		eval(e, call(e, e->voidt, (void *)glue_flags, 6, args));
+	case IR_FLAGS: {
+		/* interp_set_flags inline; a 32-bit SUB/ADD/logic record
+		 * makes the following conditions known */
+		gcc_jit_lvalue *aux2 = new_local(e), *dst = new_local(e), *src = new_local(e), *x = new_local(e);
+		if (op->aux == CC_OP_INC || op->aux == CC_OP_DEC)
+			assign(e, aux2, emit_carry(e));
+		else
+			assign(e, aux2, T(e, op->d));
+		assign(e, dst, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, A, c32(e, op->size <= 4 ? interp_size_mask[op->size] : ~0u)));
+		assign(e, src, B);
+		assign(e, x, C);
+		assign(e, CPU_FIELD(cc.op, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, op->aux));
+		assign(e, CPU_FIELD(cc.size, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, op->size));
+		assign(e, CPU_FIELD(cc.dst, e->u32), rv(dst));
+		assign(e, CPU_FIELD(cc.src, e->u32), rv(src));
+		assign(e, CPU_FIELD(cc.aux, e->u32), rv(x));
+		assign(e, CPU_FIELD(cc.aux2, e->u32), rv(aux2));
+		e->cc_kind = -1;
+		if (op->size == 4 && (op->aux == CC_OP_SUB || op->aux == CC_OP_ADD || op->aux == CC_OP_LOGIC)) {
+			e->cc_kind = op->aux;
+			e->cc_x = x;
+			e->cc_y = src;
+			e->cc_r = dst;
+		}
 		return true;
+	}
 	case IR_GETFLAGS:
 		args[0] = cpu_arg(e);
 		assign(e, D, call(e, e->u32, (void *)soft_cpu_get_flags, 1, args));
@@ -523,20 +929,12 @@ static bool emit_op(struct emit *e, bool *done)
 		args[0] = cpu_arg(e); args[1] = A; args[2] = c32(e, op->imm);
 		eval(e, call(e, e->voidt, (void *)soft_cpu_set_flags, 3, args));
 		return true;
-	case IR_LD8: case IR_LD16: case IR_LD32: {
-		void *fn = op->opc == IR_LD8 ? (void *)glue_load8 : op->opc == IR_LD16 ? (void *)glue_load16
-										      : (void *)glue_load32;
-		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
-		assign(e, D, call(e, e->u32, fn, 3, args));
+	case IR_LD8: case IR_LD16: case IR_LD32:
+		assign(e, D, emit_load(e, A, op->opc == IR_LD8 ? 1 : op->opc == IR_LD16 ? 2 : 4));
 		return true;
-	}
-	case IR_ST8: case IR_ST16: case IR_ST32: {
-		void *fn = op->opc == IR_ST8 ? (void *)glue_store8 : op->opc == IR_ST16 ? (void *)glue_store16
-											: (void *)glue_store32;
-		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A; args[3] = B;
-		eval(e, call(e, e->intt, fn, 4, args));
+	case IR_ST8: case IR_ST16: case IR_ST32:
+		emit_store(e, A, op->opc == IR_ST8 ? 1 : op->opc == IR_ST16 ? 2 : 4, B, false);
 		return true;
-	}
 	case IR_PROBEW:
 		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
 		eval(e, call(e, e->voidt, (void *)glue_probew, 3, args));
@@ -555,40 +953,57 @@ static bool emit_op(struct emit *e, bool *done)
 		assign(e, CPU_FIELD(cur_op, e->vptr), opptr(e));
 		args[0] = cpu_arg(e); args[1] = c32(e, op->imm); args[2] = A; args[3] = B; args[4] = C;
 		assign(e, D, call(e, e->u32, (void *)jit_helpers[op->aux].fn, 5, args));
+		reload_regs(e);
 		return true;
 	case IR_RAISE:
-		args[0] = cpu_arg(e); args[1] = opptr(e);
+			args[0] = cpu_arg(e); args[1] = opptr(e);
 		eval(e, call(e, e->voidt, (void *)glue_raise, 2, args));
-		ret(e, JIT_RET_LEAVE);   /* not reached */
+		leave(e, JIT_NATIVE_LEAVE);   /* not reached */
 		*done = true;
 		return true;
-	case IR_CHKIP:
-		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
+	case IR_CHKIP: {
+		gcc_jit_block *ok;
+		e->cur = branch_if(e, cmp(e, GCC_JIT_COMPARISON_GT, A,
+					  rv(field(e, offsetof(struct soft_cpu, s.seg) + SEG_CS * sizeof(struct cpu_segment) +
+							   offsetof(struct cpu_segment, limit), e->u32))), &ok);
+			args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
 		eval(e, call(e, e->voidt, (void *)glue_chkip, 3, args));
+		gcc_jit_block_end_with_return(e->cur, NULL, cint(e, JIT_NATIVE_RET(e->region_index, JIT_NATIVE_LEAVE)));
+		e->cur = ok;
 		return true;
+	}
 	case IR_SMCCHK:
-		smc_exit_if(e, gcc_jit_lvalue_as_rvalue(CPU_FIELD(mmu.code_written, e->boolt)), op->imm);
+		smc_exit_if(e, rv(CPU_FIELD(mmu.code_written, e->boolt)), op->imm);
 		return true;
-	case IR_MOV32RR: assign(e, reg(e, op->aux), cast(e, reg32(e, op->b), e->u64)); return true;
-	case IR_MOV32RI: assign(e, reg(e, op->aux), c64(e, op->imm)); return true;
-	case IR_INC32R:
-		args[0] = cpu_arg(e); args[1] = opptr(e);
-		eval(e, call(e, e->voidt, (void *)glue_inc32, 2, args));
+	case IR_MOV32RR: set_reg(e, op->aux, reg32(e, op->b)); return true;
+	case IR_MOV32RI: set_reg(e, op->aux, c32(e, op->imm)); return true;
+	case IR_INC32R: {
+		/* the old CF is read before cc_kind changes */
+		gcc_jit_lvalue *x = new_local(e), *carry = new_local(e), *r = new_local(e);
+		assign(e, carry, emit_carry(e));
+		assign(e, x, reg32(e, op->aux));
+		assign(e, r, bin(e, GCC_JIT_BINARY_OP_PLUS, rv(x), c32(e, op->imm)));
+		set_reg(e, op->aux, rv(r));
+		int ccop = op->imm == 1 ? CC_OP_INC : CC_OP_DEC;
+		assign(e, CPU_FIELD(cc.op, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, ccop));
+		assign(e, CPU_FIELD(cc.size, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, 4));
+		assign(e, CPU_FIELD(cc.dst, e->u32), rv(r));
+		assign(e, CPU_FIELD(cc.src, e->u32), c32(e, 1));
+		assign(e, CPU_FIELD(cc.aux, e->u32), rv(x));
+		assign(e, CPU_FIELD(cc.aux2, e->u32), rv(carry));
+		e->cc_kind = ccop;
+		e->cc_x = x;
+		e->cc_y = carry;
+		e->cc_r = r;
 		return true;
+	}
 	case IR_LD32R: case IR_LDZX8R: case IR_LDZX16R: {
-		void *fn = op->opc == IR_LDZX8R ? (void *)glue_load8 : op->opc == IR_LDZX16R ? (void *)glue_load16
-											   : (void *)glue_load32;
-		gcc_jit_lvalue *lin = new_local(e);
-		args[0] = cpu_arg(e); args[1] = opptr(e);
-		assign(e, lin, call(e, e->u32, (void *)glue_ea, 2, args));
-		args[2] = gcc_jit_lvalue_as_rvalue(lin);
-		assign(e, reg(e, op->d), cast(e, call(e, e->u32, fn, 3, args), e->u64));
+		unsigned size = op->opc == IR_LDZX8R ? 1 : op->opc == IR_LDZX16R ? 2 : 4;
+		set_reg(e, op->d, emit_load(e, seg_linear(e, ea_offset(e, op)), size));
 		return true;
 	}
 	case IR_ST32R: case IR_ST8R: {
-		gcc_jit_lvalue *lin = new_local(e);
-		args[0] = cpu_arg(e); args[1] = opptr(e);
-		assign(e, lin, call(e, e->u32, (void *)glue_ea, 2, args));
+		gcc_jit_rvalue *lin = seg_linear(e, ea_offset(e, op));
 		gcc_jit_rvalue *v;
 		if (op->opc == IR_ST32R)
 			v = reg32(e, op->d);
@@ -597,15 +1012,11 @@ static bool emit_op(struct emit *e, bool *done)
 		else
 			v = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND,
 				bin(e, GCC_JIT_BINARY_OP_RSHIFT, reg32(e, op->d & 3), c32(e, 8)), c32(e, 0xff));
-		args[2] = gcc_jit_lvalue_as_rvalue(lin);
-		args[3] = v;
-		gcc_jit_rvalue *hit = call(e, e->intt, op->opc == IR_ST32R ? (void *)glue_store32 : (void *)glue_store8,
-					   4, args);
+		gcc_jit_rvalue *smc = emit_store(e, lin, op->opc == IR_ST32R ? 4 : 1, v, true);
 		uint32_t next = b->insns[op->insn].eip + b->insns[op->insn].len;
 		if (!(b->mode & JIT_MODE_CS32))
 			next &= 0xffff;
-		smc_exit_if(e, gcc_jit_context_new_comparison(e->ctx, NULL, GCC_JIT_COMPARISON_NE, hit, cint(e, 0)),
-			    next);
+		smc_exit_if(e, smc, next);
 		return true;
 	}
 	case IR_EXIT_JMP:
@@ -615,30 +1026,31 @@ static bool emit_op(struct emit *e, bool *done)
 		*done = true;
 		return true;
 	case IR_BRANCH:
-		exit_cond(e, A);
+		exit_cond(e, cmp(e, GCC_JIT_COMPARISON_NE, A, c32(e, 0)));
 		*done = true;
 		return true;
 	case IR_JCC:
-		args[0] = cpu_arg(e); args[1] = opptr(e);
-		exit_cond(e, call(e, e->u32, (void *)glue_cond, 2, args));
+		exit_cond(e, emit_condition(e));
 		*done = true;
 		return true;
 	case IR_EXIT_IND: case IR_EXIT_DYN:
 		set_rip(e, A);
 		add_retired(e, op->insn + 1u);
-		ret(e, op->opc == IR_EXIT_IND ? JIT_RET_IND : JIT_RET_LEAVE);
+		if (op->opc == IR_EXIT_IND && e->opt->link_blocks)
+			ind_dispatch(e, A);
+		leave(e, op->opc == IR_EXIT_IND ? JIT_NATIVE_IND : JIT_NATIVE_LEAVE);
 		*done = true;
 		return true;
 	case IR_EXIT_STATE:
 		add_retired(e, op->insn + 1u);
-		ret(e, JIT_RET_LEAVE);
+		leave(e, JIT_NATIVE_LEAVE);
 		*done = true;
 		return true;
 	case IR_EXIT_HLT:
 		set_rip(e, c32(e, op->imm));
 		add_retired(e, op->insn + 1u);
 		assign(e, CPU_FIELD(halted, e->boolt), gcc_jit_context_one(e->ctx, e->boolt));
-		ret(e, JIT_RET_LEAVE);
+		leave(e, JIT_NATIVE_LEAVE);
 		*done = true;
 		return true;
 	default:
@@ -671,168 +1083,179 @@ const char *__lsan_default_options(void)
 }
 #endif
 
-/* ---- compile, release, run ---- */
+/* ---- compile ---- */
 
-struct jit_native *jit_native_create(int opt_level)
+/* Whether the backend supports every op of block b and b ends with an
+ * exit; else the name of the first problem. */
+static const char *block_unsupported(const struct jit_block *b)
 {
-	struct jit_native *n = calloc(1, sizeof(*n));
-	if (n)
-		n->opt_level = opt_level;
-	return n;
-}
-
-void jit_native_drop_all(struct jit_native *n)
-{
-	for (size_t i = 0; i < n->nr_code; i++)
-		gcc_jit_result_release(n->code[i].result);
-	n->stats.released += n->nr_code;
-	n->nr_code = 0;
-}
-
-void jit_native_destroy(struct jit_native *n)
-{
-	if (!n)
-		return;
-	jit_native_drop_all(n);
-	free(n->code);
-	free(n);
-}
-
-void jit_native_sweep(struct jit_native *n)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n->nr_code; i++) {
-		struct native_code *c = &n->code[i];
-		if (c->block->valid) {
-			n->code[k++] = *c;
-			continue;
-		}
-		c->block->native = NULL;
-		gcc_jit_result_release(c->result);
-		n->stats.released++;
+	for (unsigned i = 0; i < b->nr_ops; i++) {
+		const struct ir_op *op = &b->ops[i];
+		if ((op->opc == IR_HELPER && op->aux >= JIT_NR_HELPERS) || (op->opc == IR_EXIT_JMP && op->imm > 1))
+			return ir_opcode_name(op->opc);
+		if (op->opc >= IR_NR_OPCODES)
+			return "(unknown op)";
 	}
-	n->nr_code = k;
+	if (!b->nr_ops || !(ir_op_properties(&b->ops[b->nr_ops - 1]) & IR_IS_EXIT))
+		return "(no exit)";
+	return NULL;
 }
 
-static void native_set_error(struct jit_native *n, const char *msg)
+static void set_types(struct emit *e)
 {
-	if (!n->stats.first_error[0])
-		snprintf(n->stats.first_error, sizeof(n->stats.first_error), "%s", msg ? msg : "unknown error");
+	e->u8 = gcc_jit_context_get_int_type(e->ctx, 1, 0);
+	e->u16 = gcc_jit_context_get_int_type(e->ctx, 2, 0);
+	e->u32 = gcc_jit_context_get_int_type(e->ctx, 4, 0);
+	e->u64 = gcc_jit_context_get_int_type(e->ctx, 8, 0);
+	e->i32 = gcc_jit_context_get_int_type(e->ctx, 4, 1);
+	e->intt = gcc_jit_context_get_type(e->ctx, GCC_JIT_TYPE_INT);
+	e->boolt = gcc_jit_context_get_type(e->ctx, GCC_JIT_TYPE_BOOL);
+	e->vptr = gcc_jit_context_get_type(e->ctx, GCC_JIT_TYPE_VOID_PTR);
+	e->voidt = gcc_jit_context_get_type(e->ctx, GCC_JIT_TYPE_VOID);
+	e->u16_ua = gcc_jit_type_get_aligned(e->u16, 1);
+	e->u32_ua = gcc_jit_type_get_aligned(e->u32, 1);
+	e->vol_int = gcc_jit_type_get_volatile(e->intt);
+	e->vol_bool = gcc_jit_type_get_volatile(e->boolt);
 }
 
-bool jit_native_compile(struct jit_native *n, struct jit_block *b)
+static void report_error(struct jit_compile_report *rep, const char *msg)
 {
-	b->tier1_tried = true;
-	if (n->nr_code == n->cap_code) {
-		size_t cap = n->cap_code ? 2 * n->cap_code : 64;
-		struct native_code *c = realloc(n->code, cap * sizeof(*c));
-		if (!c) {
-			n->stats.failed++;
-			native_set_error(n, "out of memory");
-			return false;
-		}
-		n->code = c;
-		n->cap_code = cap;
+	if (!rep->error[0])
+		snprintf(rep->error, sizeof(rep->error), "%s", msg ? msg : "unknown error");
+}
+
+struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struct jit_compile_options *opt,
+				      struct jit_compile_report *rep)
+{
+	struct jit_region *region = calloc(1, sizeof(*region));
+	gcc_jit_block **labels = calloc(batch->nr ? batch->nr : 1, sizeof(*labels));
+	unsigned *region_of = calloc(batch->nr ? batch->nr : 1, sizeof(*region_of));
+	if (region)
+		region->blocks = calloc(batch->nr ? batch->nr : 1, sizeof(*region->blocks));
+	if (!region || !labels || !region_of || !region->blocks) {
+		report_error(rep, "out of memory");
+		goto fail_mem;
 	}
-	uint64_t start = host_time_ns();
-	struct emit e = { .b = b };
+	region->generation = batch->generation;
+
+	struct emit e = { .batch = batch, .opt = opt, .labels = labels, .region_of = region_of, .cc_kind = -1,
+			  .region_blocks = region->blocks };
 	e.ctx = gcc_jit_context_acquire();
 	if (!e.ctx) {
-		n->stats.failed++;
-		native_set_error(n, "gcc_jit_context_acquire failed");
-		return false;
+		report_error(rep, "gcc_jit_context_acquire failed");
+		goto fail_mem;
 	}
-	gcc_jit_context_set_int_option(e.ctx, GCC_JIT_INT_OPTION_OPTIMIZATION_LEVEL, n->opt_level);
+	gcc_jit_context_set_int_option(e.ctx, GCC_JIT_INT_OPTION_OPTIMIZATION_LEVEL, opt->opt_level);
 	gcc_jit_context_set_bool_print_errors_to_stderr(e.ctx, 0);
 	gcc_jit_context_set_bool_allow_unreachable_blocks(e.ctx, 1);
-	e.u8 = gcc_jit_context_get_int_type(e.ctx, 1, 0);
-	e.u32 = gcc_jit_context_get_int_type(e.ctx, 4, 0);
-	e.u64 = gcc_jit_context_get_int_type(e.ctx, 8, 0);
-	e.i32 = gcc_jit_context_get_int_type(e.ctx, 4, 1);
-	e.intt = gcc_jit_context_get_type(e.ctx, GCC_JIT_TYPE_INT);
-	e.boolt = gcc_jit_context_get_type(e.ctx, GCC_JIT_TYPE_BOOL);
-	e.vptr = gcc_jit_context_get_type(e.ctx, GCC_JIT_TYPE_VOID_PTR);
-	e.voidt = gcc_jit_context_get_type(e.ctx, GCC_JIT_TYPE_VOID);
-	gcc_jit_param *param = gcc_jit_context_new_param(e.ctx, NULL, gcc_jit_type_get_pointer(e.u8), "cpu");
-	e.fn = gcc_jit_context_new_function(e.ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e.intt, "block", 1, &param, 0);
-	e.cpu = gcc_jit_param_as_rvalue(param);
-	e.cur = new_block(&e);
-	assign(&e, temp(&e, 0), c32(&e, 0));
+	set_types(&e);
+	gcc_jit_param *params[2] = {
+		gcc_jit_context_new_param(e.ctx, NULL, gcc_jit_type_get_pointer(e.u8), "cpu"),
+		gcc_jit_context_new_param(e.ctx, NULL, e.intt, "entry"),
+	};
+	e.fn = gcc_jit_context_new_function(e.ctx, NULL, GCC_JIT_FUNCTION_EXPORTED, e.intt, "region", 2, params, 0);
+	e.cpu = gcc_jit_param_as_rvalue(params[0]);
+	gcc_jit_block *entry = new_block(&e);
 
-	bool ok = true, done = false;
-	for (unsigned i = 0; i < b->nr_ops && !done; i++) {
-		e.op = &b->ops[i];
-		if (!emit_op(&e, &done)) {
-			ok = false;
-			if (!n->stats.first_unsupported)
-				n->stats.first_unsupported = ir_opcode_name(b->ops[i].opc);
-			break;
+	/* the blocks to compile, their labels and what they write */
+	for (unsigned i = 0; i < batch->nr; i++) {
+		const char *why = block_unsupported(batch->copy[i]);
+		if (why) {
+			rep->unsupported++;
+			if (!rep->first_unsupported)
+				rep->first_unsupported = why;
+			continue;
+		}
+		labels[i] = new_block(&e);
+		region_of[i] = region->nr_blocks;
+		region->blocks[region->nr_blocks++] = batch->orig[i];
+	}
+	if (!region->nr_blocks) {
+		gcc_jit_context_release(e.ctx);
+		goto fail_mem;
+	}
+
+	/* entry: t0 = 0, registers into locals, switch (entry) */
+	e.cur = entry;
+	assign(&e, temp(&e, 0), c32(&e, 0));
+	for (unsigned r = 0; r < 8; r++) {
+		char name[8];
+		snprintf(name, sizeof(name), "r%u", r);
+		e.r[r] = gcc_jit_function_new_local(e.fn, NULL, e.u32, name);
+	}
+	reload_regs(&e);
+	gcc_jit_case **cases = calloc(region->nr_blocks, sizeof(*cases));
+	if (!cases) {
+		gcc_jit_context_release(e.ctx);
+		report_error(rep, "out of memory");
+		goto fail_mem;
+	}
+	gcc_jit_block *first = NULL;
+	for (unsigned i = 0, n = 0; i < batch->nr; i++) {
+		if (!labels[i])
+			continue;
+		if (!first)
+			first = labels[i];
+		gcc_jit_rvalue *v = cint(&e, (int)n);
+		cases[n++] = gcc_jit_context_new_case(e.ctx, v, v, labels[i]);
+	}
+	gcc_jit_block_end_with_switch(entry, NULL, gcc_jit_param_as_rvalue(params[1]), first, (int)region->nr_blocks,
+				      cases);
+	free(cases);
+
+	for (unsigned i = 0; i < batch->nr; i++) {
+		if (!labels[i])
+			continue;
+		e.bi = i;
+		e.region_index = region_of[i];
+		e.b = batch->copy[i];
+		e.orig = batch->orig[i];
+		e.cur = labels[i];
+		e.cc_kind = -1;
+		assign(&e, field(&e, offsetof(struct soft_cpu, cur_block), e.vptr), ptr(&e, e.orig));
+		bool done = false;
+		for (unsigned k = 0; k < e.b->nr_ops && !done; k++) {
+			e.op = &e.b->ops[k];
+			emit_op(&e, &done);   /* every op was checked by block_unsupported */
 		}
 	}
-	if (ok && !done) {   /* no exit at the end: not a valid block */
-		ok = false;
-		if (!n->stats.first_unsupported)
-			n->stats.first_unsupported = "(no exit)";
-	}
-	if (!ok) {
-		n->stats.unsupported++;
-		gcc_jit_context_release(e.ctx);
-		return false;
-	}
+
+	/* MORPHEUS_JIT_DUMP=FILE: the region as C-like text, for debugging */
+	const char *dump = getenv("MORPHEUS_JIT_DUMP");
+	if (dump && *dump)
+		gcc_jit_context_dump_to_file(e.ctx, dump, 0);
+	if (getenv("MORPHEUS_JIT_DUMP_ASM"))   /* the assembly, to stderr */
+		gcc_jit_context_set_bool_option(e.ctx, GCC_JIT_BOOL_OPTION_DUMP_GENERATED_CODE, 1);
 	gcc_jit_result *res = gcc_jit_context_compile(e.ctx);
-	void *fn = res ? gcc_jit_result_get_code(res, "block") : NULL;
+	void *fn = res ? gcc_jit_result_get_code(res, "region") : NULL;
 	if (!fn) {
-		n->stats.failed++;
-		n->stats.compile_ns += host_time_ns() - start;
-		native_set_error(n, gcc_jit_context_get_first_error(e.ctx));
+		report_error(rep, gcc_jit_context_get_first_error(e.ctx));
 		if (res)
 			gcc_jit_result_release(res);
 		gcc_jit_context_release(e.ctx);
-		return false;
+		goto fail_mem;
 	}
 	gcc_jit_context_release(e.ctx);
-	n->stats.compile_ns += host_time_ns() - start;
-	n->stats.compiled++;
-	n->code[n->nr_code++] = (struct native_code){ b, res };
-	b->native = (int (*)(struct soft_cpu *))fn;
-	return true;
+	free(labels);
+	free(region_of);
+	region->result = res;
+	region->fn = (int (*)(struct soft_cpu *, int))fn;
+	return region;
+
+fail_mem:
+	free(labels);
+	free(region_of);
+	if (region)
+		free(region->blocks);
+	free(region);
+	return NULL;
 }
 
-void jit_native_run(struct soft_cpu *cpu, struct jit_block *b, struct jit_exit *exit)
+void jit_region_release(struct jit_region *r)
 {
-	/* CS does not change inside a run (as in jit_interp_run). */
-	const uint32_t cs_limit = (uint32_t)cpu->s.seg[SEG_CS].limit;
-	for (;;) {
-		if (__builtin_expect(cpu->trace_exec, 0))
-			machine_trace(cpu->m, "exec", "block cs_base 0x%x eip 0x%x phys 0x%llx (%u instructions, tier 1)",
-				      b->cs_base, b->eip, (unsigned long long)b->phys, b->nr_insns);
-		cpu->cur_block = b;
-		int r = b->native(cpu);
-		struct jit_block *next = NULL;
-		if (r == 0 || r == 1) {
-			next = b->chain[r];
-			if (!(next && next->valid && next->native && jit_block_fits_cs(next, cs_limit))) {
-				exit->from = b;
-				exit->slot = r;
-				return;
-			}
-		} else if (r == JIT_RET_IND) {
-			uint32_t eip = (uint32_t)cpu->s.rip;
-			next = cpu->jmp_cache[soft_jmp_hash(b->cs_base + eip)];
-			if (!(next && next->eip == eip && next->cs_base == b->cs_base && next->mode == b->mode &&
-			      next->valid && next->native && jit_block_fits_cs(next, cs_limit)))
-				next = NULL;
-		}
-		if (!next || atomic_load_explicit(&cpu->exit_request, memory_order_relaxed)) {
-			exit->from = b;
-			exit->slot = (r == 0 || r == 1) ? r : -1;
-			return;
-		}
-		b = next;
-	}
-}
-
-void jit_native_get_stats(const struct jit_native *n, struct jit_native_stats *st)
-{
-	*st = n->stats;
+	if (!r)
+		return;
+	gcc_jit_result_release(r->result);
+	free(r->blocks);
+	free(r);
 }

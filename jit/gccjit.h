@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* gccjit.h — tier 1 of the soft engine, first step: compiles one
- * translated block (its IR ops, docs/ir.md) into a native function with
- * libgccjit, with the semantics of the tier-0 interpreter op by op, and
- * runs compiled blocks (following chained exits between compiled blocks).
- * docs/jit.md describes the step and its measurements.
+/* gccjit.h — tier 1's backend: compiles a batch of translated blocks into
+ * one native function with libgccjit, a "region" with one entry per
+ * block. Each IR op becomes one construction with the semantics of its
+ * tier-0 handler (jit/interp.c); guest registers live in locals across the
+ * whole region; a static exit to another block of the region is a direct
+ * jump (when that block is still valid and no exit is requested).
+ * docs/jit.md describes the code it makes and its measurements.
  *
- * It does not decide what to compile (cpu/soft.c does: --jit eager
- * compiles every block before it first runs) and has no background thread
- * yet. Not thread-safe: the vCPU thread owns it. */
+ * It compiles; it does not decide what to compile, own a thread or install
+ * code (jit/native.c does). A batch holds private copies of its blocks
+ * (taken on the vCPU thread), so compiling may run on another thread while
+ * the vCPU keeps running and even changes or drops the originals; the
+ * addresses embedded in the code are the originals' (for precise
+ * exceptions), and jit/native.c installs a region only while they are
+ * alive (same code-cache generation, block still valid). */
 #ifndef MORPHEUS_JIT_GCCJIT_H
 #define MORPHEUS_JIT_GCCJIT_H
 
@@ -16,45 +22,61 @@
 
 struct soft_cpu;
 struct jit_block;
-struct jit_exit;
 
 /* --jit (machine_config.jit). */
 enum jit_tier { JIT_TIER_OFF, JIT_TIER_ON, JIT_TIER_EAGER };
 
-struct jit_native_stats {
-	uint64_t compiled;          /* blocks compiled */
-	uint64_t unsupported;       /* blocks left on tier 0: an op not supported yet */
-	uint64_t failed;            /* blocks left on tier 0: libgccjit failed */
-	uint64_t released;          /* compiled blocks dropped (invalidated, flushed) */
-	uint64_t compile_ns;        /* total time in libgccjit */
-	const char *first_unsupported;   /* name of the first unsupported op, or NULL */
-	char first_error[160];      /* the first libgccjit error, or "" */
+/* What a region's function returns: it left from its block i (an index
+ * into jit_region.blocks) through exit slot 0 or 1 (EIP and the retired
+ * count updated), an indirect branch (EIP set) or any other exit. */
+#define JIT_NATIVE_IND 2
+#define JIT_NATIVE_LEAVE 3
+#define JIT_NATIVE_RET(i, kind) ((int)(i) << 2 | (kind))
+
+/* Blocks to compile together. */
+struct jit_batch {
+	struct jit_block **orig;     /* the blocks in the code cache */
+	struct jit_block **copy;     /* private copies: header, ops, insns */
+	unsigned nr, cap;
+	uint64_t generation;         /* the code cache's when the batch began */
 };
 
-struct jit_native;
+/* Adds a copy of b (vCPU thread). False when out of memory. */
+bool jit_batch_add(struct jit_batch *batch, struct jit_block *b);
+/* Frees the copies and empties the batch (keeps generation). */
+void jit_batch_clear(struct jit_batch *batch);
+/* Whether the batch holds block b. */
+bool jit_batch_has(const struct jit_batch *batch, const struct jit_block *b);
 
-/* opt_level: libgccjit's optimization level (0-3). NULL when out of
- * memory. */
-struct jit_native *jit_native_create(int opt_level);
-/* Releases every compiled block. */
-void jit_native_destroy(struct jit_native *n);
+/* A compiled batch. */
+struct jit_region {
+	void *result;                             /* gcc_jit_result */
+	int (*fn)(struct soft_cpu *cpu, int entry);
+	struct jit_block **blocks;                /* entry i runs blocks[i] (the originals) */
+	unsigned nr_blocks;
+	unsigned live;                            /* installed blocks still valid */
+	uint64_t generation;
+	struct jit_region *next;
+};
 
-/* Compiles block b; on success sets b->native and returns true. On
- * failure (an op not supported, a libgccjit error) b stays on tier 0 and
- * the reason is counted. Sets b->tier1_tried. */
-bool jit_native_compile(struct jit_native *n, struct jit_block *b);
-/* Releases the code of blocks that were invalidated. Only between blocks
- * (no compiled code running). */
-void jit_native_sweep(struct jit_native *n);
-/* Releases every compiled block, without touching the blocks (after a
- * wholesale flush of the code cache their memory is reused). */
-void jit_native_drop_all(struct jit_native *n);
+struct jit_compile_options {
+	int opt_level;        /* libgccjit's optimization level, 0-3 */
+	bool link_blocks;     /* direct jumps between the region's blocks */
+};
 
-/* Runs compiled block b, then the compiled blocks chained to it (or found
- * through the jump cache) while cpu->exit_request is clear; returns like
- * jit_interp_run (the engine loop runs blocks left on tier 0). */
-void jit_native_run(struct soft_cpu *cpu, struct jit_block *b, struct jit_exit *exit);
+/* What one compile left out or what went wrong. */
+struct jit_compile_report {
+	unsigned unsupported;            /* blocks with an op the backend lacks */
+	const char *first_unsupported;   /* the first such op's name */
+	char error[160];                 /* libgccjit's first error, or "" */
+};
 
-void jit_native_get_stats(const struct jit_native *n, struct jit_native_stats *st);
+/* Compiles the blocks of `batch` that the backend supports into one
+ * region (any thread; libgccjit serializes compiles itself). NULL when
+ * nothing could be compiled (rep says why). */
+struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struct jit_compile_options *opt,
+				      struct jit_compile_report *rep);
+/* Releases the region's code and memory (no code of it may be running). */
+void jit_region_release(struct jit_region *r);
 
 #endif

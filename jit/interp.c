@@ -25,6 +25,7 @@
 #include "jit/cache.h"
 #include "jit/helpers.h"
 #include "jit/ir.h"
+#include "jit/native.h"
 #include "jit/ops_inline.h"
 
 /* The EIP after instruction `insn` of block b. */
@@ -89,6 +90,8 @@ enter:
 		machine_trace(cpu->m, "exec", "block cs_base 0x%x eip 0x%x phys 0x%llx (%u instructions)",
 			      b->cs_base, b->eip, (unsigned long long)b->phys, b->nr_insns);
 	cpu->cur_block = b;
+	if (__builtin_expect(++b->hot_count == cpu->hot_threshold, 0))
+		jit_native_hot(cpu, b);
 	op = b->ops;
 	goto *op->handler;
 

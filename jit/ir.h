@@ -160,8 +160,14 @@ struct jit_block {
 	bool valid;
 	bool threaded;                 /* handlers filled in by the interpreter */
 	bool tier1_tried;              /* handed to the tier-1 compiler once */
-	/* tier 1 (jit/gccjit.h): the compiled block, or NULL (run on tier 0) */
-	int (*native)(struct soft_cpu *cpu);
+	uint32_t hot_count;            /* tier 0 entries (--jit on: profiling) */
+	/* tier 1 (jit/native.h): the compiled region holding this block and
+	 * the block's entry in it, or native == NULL (run on tier 0). The
+	 * region returns JIT_NATIVE_RET(i, kind): it left from
+	 * native_blocks[i] (jit/gccjit.h). */
+	int (*native)(struct soft_cpu *cpu, int entry);
+	int native_entry;
+	struct jit_block *const *native_blocks;
 	/* exits through slots: target EIP, instructions retired, chain */
 	uint32_t exit_eip[2];
 	uint16_t exit_retired[2];
