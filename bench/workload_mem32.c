@@ -20,7 +20,8 @@
  *   -DWORKLOAD_HOSTED  an ordinary hosted program (64-bit), used only where
  *                      the host kernel cannot run 32-bit programs.
  * The workload writes every byte of its buffers before it reads it, so the
- * guest does not zero its bss and the result depends on nothing but ROUNDS.
+ * result depends on nothing but ROUNDS. The shell around it (result line,
+ * entry points) is bench/workload_main.h.
  * No floating point, no 64-bit division, no library; the copy loops are not
  * plain copies, so the compiler does not turn them into memcpy calls.
  * It is not part of morpheus and checks nothing itself. */
@@ -182,141 +183,6 @@ static uint32_t workload_run(struct workload_mem *w, uint32_t rounds)
 	return mix(h, w->src[rounds & (WORDS - 1)] ^ w->halves[7] ^ w->bytes[11]);
 }
 
-/* "workload_mem32: rounds=N checksum=XXXXXXXX\n" into buf; returns its
- * length. */
-static size_t format_result(char *buf, uint32_t rounds, uint32_t sum)
-{
-	static const char head[] = "workload_mem32: rounds=", mid[] = " checksum=";
-	char digits[10];
-	size_t n = 0, k = 0;
-
-	for (size_t i = 0; head[i]; i++)
-		buf[n++] = head[i];
-	do {
-		digits[k++] = (char)('0' + rounds % 10);
-		rounds /= 10;
-	} while (rounds);
-	while (k)
-		buf[n++] = digits[--k];
-	for (size_t i = 0; mid[i]; i++)
-		buf[n++] = mid[i];
-	for (int shift = 28; shift >= 0; shift -= 4)
-		buf[n++] = "0123456789ABCDEF"[(sum >> shift) & 15];
-	buf[n++] = '\n';
-	return n;
-}
-
-/* --- the three ways to run it --------------------------------------------- */
-
-#if defined(WORKLOAD_GUEST) || defined(WORKLOAD_LINUX32)
-/* GCC may emit calls to these even in freestanding code. */
-void *memset(void *dst, int c, size_t n)
-{
-	volatile uint8_t *d = dst;
-
-	while (n--)
-		*d++ = (uint8_t)c;
-	return dst;
-}
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	volatile uint8_t *d = dst;
-	const uint8_t *s = src;
-
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
-#endif
-
-#if defined(WORKLOAD_GUEST)
-
-#define COM1 0x3F8
-#define COM1_LSR (COM1 + 5)
-#define LSR_THR_EMPTY 0x20
-#define DEBUG_EXIT_PORT 0xF4
-#define DEBUG_EXIT_VALUE 0x31 /* exit status (0x31 << 1) | 1 = 99 */
-
-static struct workload_mem guest_workload;
-
-static inline void port_out8(uint16_t port, uint8_t value)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint8_t port_in8(uint16_t port)
-{
-	uint8_t value;
-
-	__asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
-	return value;
-}
-
-static void guest_putc(char c)
-{
-	for (uint32_t spins = 0; spins < 1000000; spins++)
-		if (port_in8(COM1_LSR) & LSR_THR_EMPTY)
-			break;
-	port_out8(COM1, (uint8_t)c);
-}
-
-/* Called by bench/boot32.asm on a fresh stack, in flat 32-bit protected
- * mode (Multiboot only: this guest has no Bochs path). Never returns. */
-__attribute__((noreturn, section(".text.entry")))
-void workload_guest_entry(uint32_t boot_magic)
-{
-	char line[64];
-
-	(void)boot_magic;
-	uint32_t sum = workload_run(&guest_workload, ROUNDS);
-	size_t n = format_result(line, ROUNDS, sum);
-	for (size_t i = 0; i < n; i++)
-		guest_putc(line[i]);
-	port_out8(DEBUG_EXIT_PORT, DEBUG_EXIT_VALUE);
-	for (;;)
-		__asm__ volatile("cli; hlt");
-}
-
-#elif defined(WORKLOAD_LINUX32)
-
-static struct workload_mem linux_workload;
-
-static int32_t linux32_syscall3(int32_t nr, int32_t a, int32_t b, int32_t c)
-{
-	int32_t ret;
-
-	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-	return ret;
-}
-
-__attribute__((noreturn)) void _start(void)
-{
-	enum { SYS_exit = 1, SYS_write = 4 };
-	char line[64];
-	size_t n = format_result(line, ROUNDS, workload_run(&linux_workload, ROUNDS));
-
-	linux32_syscall3(SYS_write, 1, (int32_t)(uintptr_t)line, (int32_t)n);
-	linux32_syscall3(SYS_exit, 0, 0, 0);
-	for (;;)
-		;
-}
-
-#elif defined(WORKLOAD_HOSTED)
-
-#include <stdio.h>
-
-static struct workload_mem hosted_workload;
-
-int main(void)
-{
-	char line[64];
-	size_t n = format_result(line, ROUNDS, workload_run(&hosted_workload, ROUNDS));
-
-	fwrite(line, 1, n, stdout);
-	return 0;
-}
-
-#else
-#error "define WORKLOAD_GUEST, WORKLOAD_LINUX32 or WORKLOAD_HOSTED"
-#endif
+#define WORKLOAD_NAME "workload_mem32"
+#define WORKLOAD_STATE struct workload_mem
+#include "workload_main.h"

@@ -181,7 +181,6 @@ struct emit {
 	const struct jit_batch *batch;
 	const struct jit_compile_options *opt;
 	gcc_jit_block **labels;       /* entry of each block of the batch, NULL if left out */
-	unsigned bi;                  /* index of the block being emitted */
 	unsigned region_index;        /* its index in the region */
 	unsigned *region_of;          /* batch index -> region index */
 	struct jit_block **region_blocks;   /* the region's block table (its address is known) */
@@ -1206,7 +1205,6 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 	for (unsigned i = 0; i < batch->nr; i++) {
 		if (!labels[i])
 			continue;
-		e.bi = i;
 		e.region_index = region_of[i];
 		e.b = batch->copy[i];
 		e.orig = batch->orig[i];

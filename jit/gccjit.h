@@ -54,7 +54,6 @@ struct jit_region {
 	int (*fn)(struct soft_cpu *cpu, int entry);
 	struct jit_block **blocks;                /* entry i runs blocks[i] (the originals) */
 	unsigned nr_blocks;
-	unsigned live;                            /* installed blocks still valid */
 	uint64_t generation;
 	struct jit_region *next;
 };

@@ -280,7 +280,6 @@ static bool install(struct jit_native *n, struct jit_region *r)
 		b->native_blocks = r->blocks;
 		live++;
 	}
-	r->live = live;
 	return live > 0;
 }
 
@@ -290,12 +289,10 @@ static void sweep(struct jit_native *n)
 	struct jit_region **p = &n->regions;
 	while (*p) {
 		struct jit_region *r = *p;
-		unsigned live = 0;
-		for (unsigned i = 0; i < r->nr_blocks; i++)
-			if (r->blocks[i]->valid && r->blocks[i]->native_blocks == r->blocks)
-				live++;
+		bool live = false;
+		for (unsigned i = 0; i < r->nr_blocks && !live; i++)
+			live = r->blocks[i]->valid && r->blocks[i]->native_blocks == r->blocks;
 		if (live) {
-			r->live = live;
 			p = &r->next;
 			continue;
 		}
