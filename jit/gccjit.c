@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/alu.h"
 #include "cpu/soft_cpu.h"
 #include "cpu/soft_seglimit.h"
 #include "hw/machine.h"
@@ -129,6 +130,10 @@ static uint32_t glue_carry(struct soft_cpu *cpu)
 {
 	return interp_carry(&cpu->cc);
 }
+static uint32_t glue_flags(struct soft_cpu *cpu)
+{
+	return flags_compute(&cpu->cc);
+}
 static void glue_probew(struct soft_cpu *cpu, const struct ir_op *op, uint32_t a)
 {
 	cpu->cur_op = op;
@@ -165,6 +170,9 @@ static void glue_seg_fault(struct soft_cpu *cpu, const struct ir_op *op)
 
 /* ---- the emitter ---- */
 
+_Static_assert(offsetof(struct lazy_flags, size) == offsetof(struct lazy_flags, op) + 1,
+	       "flags_flush stores op and size as one 16-bit value");
+
 struct emit {
 	gcc_jit_context *ctx;
 	gcc_jit_function *fn;
@@ -174,10 +182,28 @@ struct emit {
 	gcc_jit_type *u16_ua, *u32_ua;     /* unaligned, for guest memory */
 	gcc_jit_type *vol_int, *vol_bool;  /* exit_request, jit_block.valid */
 	gcc_jit_lvalue *t[IR_MAX_TEMPS];
+	bool t_known[IR_MAX_TEMPS];   /* temporaries holding a known constant */
+	uint32_t t_value[IR_MAX_TEMPS];
 	gcc_jit_lvalue *r[8];         /* guest registers (low 32 bits) */
-	/* the flags of the last fused ALU op of this block, while current */
-	int cc_kind;                  /* CC_OP_SUB, CC_OP_ADD, CC_OP_LOGIC or -1 */
+	/* the operands of the last flag-writing op of this block, while
+	 * current: x, y (INC/DEC: the old CF, or NULL) and the result */
+	int cc_kind;                  /* CC_OP_SUB, _ADD, _LOGIC, _INC, _DEC or -1 */
+	unsigned cc_size;
 	gcc_jit_lvalue *cc_x, *cc_y, *cc_r;
+	/* What an SMCCHK must test: SMC_NONE, nothing since the block began
+	 * or the last SMCCHK could have stored into translated code (a
+	 * code_written still set from an earlier block means nothing for
+	 * this one, whose validity was checked when it was entered);
+	 * SMC_LOCAL, only slow-path stores, which set smc_flag; SMC_MEMORY,
+	 * a call that may store: cpu->mmu.code_written. */
+	enum { SMC_NONE, SMC_LOCAL, SMC_MEMORY } smc_state;
+	gcc_jit_lvalue *smc_flag;
+	/* the lazy-flags record not stored yet (kind -1: none) */
+	struct {
+		int kind;
+		unsigned size;
+		gcc_jit_lvalue *dst, *src, *aux, *aux2;
+	} pend;
 	const struct jit_batch *batch;
 	const struct jit_compile_options *opt;
 	gcc_jit_block **labels;       /* entry of each block of the batch, NULL if left out */
@@ -341,6 +367,11 @@ static void reload_regs(struct emit *e)
 	for (unsigned r = 0; r < 8; r++)
 		assign(e, e->r[r], cast(e, rv(gpr_mem(e, r)), e->u32));
 }
+/* the pending lazy-flags record (section "flags" below) */
+static void flags_flush(struct emit *e);
+static void flags_store(struct emit *e);
+static void sync_state(struct emit *e);
+
 /* ---- exits ---- */
 
 static void add_retired(struct emit *e, uint32_t n)
@@ -367,11 +398,27 @@ static int link_target(struct emit *e, uint32_t eip)
 	const struct jit_block *from = e->b;
 	for (unsigned i = 0; i < e->batch->nr; i++) {
 		const struct jit_block *to = e->batch->copy[i];
-		if (e->labels[i] && to->eip == eip && to->cs_base == from->cs_base && to->mode == from->mode &&
-		    to->cs_limit_lo <= from->cs_limit_lo && from->cs_limit_hi <= to->cs_limit_hi)
+		if (e->labels[i] && to->eip == eip && to->cs_base == from->cs_base && to->mode == from->mode)
 			return (int)i;
 	}
 	return -1;
+}
+
+/* Whether every CS limit the current block runs with fits block `to`
+ * too (then the jump to it needs no limit check). */
+static bool limits_cover(const struct emit *e, const struct jit_block *to)
+{
+	return to->cs_limit_lo <= e->b->cs_limit_lo && e->b->cs_limit_hi <= to->cs_limit_hi;
+}
+
+/* jit_block_fits_cs(to, CS limit) at run time, for a block with CS-limit
+ * range [lo, hi]. */
+static gcc_jit_rvalue *fits_cs(struct emit *e, gcc_jit_rvalue *lo, gcc_jit_rvalue *hi)
+{
+	gcc_jit_rvalue *limit = rv(field(e, offsetof(struct soft_cpu, s.seg) + SEG_CS * sizeof(struct cpu_segment) +
+					     offsetof(struct cpu_segment, limit), e->u32));
+	return cmp(e, GCC_JIT_COMPARISON_LE, bin(e, GCC_JIT_BINARY_OP_MINUS, limit, lo),
+		   bin(e, GCC_JIT_BINARY_OP_MINUS, hi, lo));
 }
 
 /* *(type *)(base + off) for a uint8_t * rvalue base */
@@ -415,17 +462,18 @@ static void ind_dispatch(struct emit *e, gcc_jit_rvalue *eip_rv)
 			 c64(e, (uint64_t)(uintptr_t)e->region_blocks)));
 	ok = AND(ok, cast(e, rv(mem_at(e, rv(bp), offsetof(struct jit_block, valid), e->vol_bool)), e->boolt));
 	ok = AND(ok, cmp(e, GCC_JIT_COMPARISON_EQ, rv(CPU_FIELD(exit_request, e->vol_int)), cint(e, 0)));
+	ok = AND(ok, fits_cs(e, rv(mem_at(e, rv(bp), offsetof(struct jit_block, cs_limit_lo), e->u32)),
+			     rv(mem_at(e, rv(bp), offsetof(struct jit_block, cs_limit_hi), e->u32))));
 #undef AND
 	gcc_jit_block *go;
 	gcc_jit_block *yes = branch_if(e, ok, &go);
 	gcc_jit_block_end_with_jump(go, NULL, leave_blk);
-	/* switch (nb->native_entry) over the blocks whose CS-limit range
-	 * covers this one's */
+	/* switch (nb->native_entry) over the region's blocks */
 	gcc_jit_case **cases = calloc(e->batch->nr ? e->batch->nr : 1, sizeof(*cases));
 	int n = 0;
 	for (unsigned i = 0; cases && i < e->batch->nr; i++) {
 		const struct jit_block *to = e->batch->copy[i];
-		if (!e->labels[i] || to->cs_limit_lo > from->cs_limit_lo || from->cs_limit_hi > to->cs_limit_hi)
+		if (!e->labels[i] || to->cs_base != from->cs_base || to->mode != from->mode)
 			continue;
 		gcc_jit_rvalue *v = cint(e, (int)e->region_of[i]);
 		cases[n++] = gcc_jit_context_new_case(e->ctx, v, v, e->labels[i]);
@@ -440,6 +488,7 @@ static void ind_dispatch(struct emit *e, gcc_jit_rvalue *eip_rv)
 static void exit_slot(struct emit *e, int s)
 {
 	uint32_t eip = e->b->exit_eip[s];
+	flags_store(e);
 	add_retired(e, e->b->exit_retired[s]);
 	int to = link_target(e, eip);
 	if (to >= 0) {
@@ -451,6 +500,10 @@ static void exit_slot(struct emit *e, int s)
 		gcc_jit_rvalue *go = gcc_jit_context_new_binary_op(
 			e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, cast(e, rv(valid), e->boolt),
 			cmp(e, GCC_JIT_COMPARISON_EQ, rv(req), cint(e, 0)));
+		const struct jit_block *tb = e->batch->copy[to];
+		if (!limits_cover(e, tb))
+			go = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, go,
+							   fits_cs(e, c32(e, tb->cs_limit_lo), c32(e, tb->cs_limit_hi)));
 		gcc_jit_block *stop;
 		gcc_jit_block *yes = branch_if(e, go, &stop);
 		gcc_jit_block_end_with_jump(yes, NULL, e->labels[to]);
@@ -463,6 +516,7 @@ static void exit_slot(struct emit *e, int s)
 static void exit_cond(struct emit *e, gcc_jit_rvalue *cond_bool)
 {
 	gcc_jit_block *no;
+	flags_store(e);   /* once, before the branch */
 	gcc_jit_block *yes = branch_if(e, cond_bool, &no);
 	e->cur = yes;
 	exit_slot(e, 0);
@@ -472,6 +526,7 @@ static void exit_cond(struct emit *e, gcc_jit_rvalue *cond_bool)
 /* The SMC exit after instruction op->insn (EIP already set). */
 static void smc_exit(struct emit *e)
 {
+	flags_flush(e);
 	assign(e, CPU_FIELD(mmu.code_written, e->boolt), gcc_jit_context_zero(e->ctx, e->boolt));
 	gcc_jit_lvalue *n = CPU_FIELD(stats.smc_exits, e->u64);
 	assign(e, n, bin64(e, GCC_JIT_BINARY_OP_PLUS, rv(n), c64(e, 1)));
@@ -539,20 +594,21 @@ static gcc_jit_rvalue *emit_load(struct emit *e, gcc_jit_rvalue *lin_rv, unsigne
 	gcc_jit_block_add_assignment(yes, NULL, v, cast(e, rv(gcc_jit_rvalue_dereference(host, NULL)), e->u32));
 	gcc_jit_block_end_with_jump(yes, NULL, join);
 	e->cur = miss;
+	sync_state(e);
 	gcc_jit_rvalue *args[3] = { cpu_arg(e), opptr(e), rv(lin) };
 	assign(e, v, call(e, e->u32, slow[size], 3, args));
 	gcc_jit_block_end_with_jump(e->cur, NULL, join);
 	e->cur = join;
 	return rv(v);
 }
-/* A store; returns a bool rvalue "the store hit translated code" (only
- * the slow path can say so), or NULL when the caller does not need it. */
-static gcc_jit_rvalue *emit_store(struct emit *e, gcc_jit_rvalue *lin_rv, unsigned size, gcc_jit_rvalue *value,
-				  bool want_smc)
+/* A store. With smc_exit, a store into translated code (only the slow
+ * path can find one) leaves through the SMC exit with EIP = next_eip,
+ * from the slow path itself. */
+static void emit_store(struct emit *e, gcc_jit_rvalue *lin_rv, unsigned size, gcc_jit_rvalue *value, bool smc_exit,
+		       uint32_t next_eip)
 {
 	static void *const slow[5] = { NULL, (void *)glue_store8, (void *)glue_store16, NULL, (void *)glue_store32 };
 	gcc_jit_lvalue *lin = new_local(e), *val = new_local(e);
-	gcc_jit_lvalue *smc = want_smc ? new_local_of(e, e->intt) : NULL;
 	assign(e, lin, lin_rv);
 	assign(e, val, value);
 	gcc_jit_rvalue *host;
@@ -561,18 +617,20 @@ static gcc_jit_rvalue *emit_store(struct emit *e, gcc_jit_rvalue *lin_rv, unsign
 	gcc_jit_block *join = new_block(e), *miss;
 	gcc_jit_block *yes = branch_if(e, hit, &miss);
 	gcc_jit_block_add_assignment(yes, NULL, gcc_jit_rvalue_dereference(host, NULL), cast(e, rv(val), type));
-	if (smc)
-		gcc_jit_block_add_assignment(yes, NULL, smc, cint(e, 0));
 	gcc_jit_block_end_with_jump(yes, NULL, join);
 	e->cur = miss;
+	sync_state(e);
 	gcc_jit_rvalue *args[4] = { cpu_arg(e), opptr(e), rv(lin), rv(val) };
-	if (smc)
-		assign(e, smc, call(e, e->intt, slow[size], 4, args));
+	gcc_jit_rvalue *r = call(e, e->intt, slow[size], 4, args);
+	if (smc_exit)
+		smc_exit_if(e, cmp(e, GCC_JIT_COMPARISON_NE, r, cint(e, 0)), next_eip);
+	else if (e->smc_flag)
+		assign(e, e->smc_flag, gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_OR, e->boolt,
+								     rv(e->smc_flag), cmp(e, GCC_JIT_COMPARISON_NE, r, cint(e, 0))));
 	else
-		eval(e, call(e, e->intt, slow[size], 4, args));
+		eval(e, r);
 	gcc_jit_block_end_with_jump(e->cur, NULL, join);
 	e->cur = join;
-	return smc ? cmp(e, GCC_JIT_COMPARISON_NE, rv(smc), cint(e, 0)) : NULL;
 }
 
 /* The effective address of an EA or fused memory op from the register
@@ -600,6 +658,7 @@ static gcc_jit_rvalue *seg_linear(struct emit *e, gcc_jit_rvalue *offset)
 	gcc_jit_rvalue *limit = cast(e, rv(field(e, seg + offsetof(struct cpu_segment, limit), e->u32)), e->u64);
 	gcc_jit_block *ok;
 	e->cur = branch_if(e, cmp(e, GCC_JIT_COMPARISON_GT, last, limit), &ok);
+	sync_state(e);
 	gcc_jit_rvalue *args[2] = { cpu_arg(e), opptr(e) };
 	eval(e, call(e, e->voidt, (void *)glue_seg_fault, 2, args));
 	gcc_jit_block_end_with_return(e->cur, NULL, cint(e, JIT_NATIVE_RET(e->region_index, JIT_NATIVE_LEAVE)));
@@ -608,94 +667,35 @@ static gcc_jit_rvalue *seg_linear(struct emit *e, gcc_jit_rvalue *offset)
 	return bin(e, GCC_JIT_BINARY_OP_PLUS, rv(off), base);
 }
 
-/* ---- flags ---- */
+/* ---- flags ----
+ * The lazy-flags record (struct lazy_flags) of the last flag-writing op
+ * of a block is not stored by the op: it stays *pending* in locals
+ * (e->pend) and is stored where the tier-0 state must be whole: on the
+ * cold path of every call out (sync_state: helpers, slow paths, faults)
+ * and at every exit. So a block's hot path stores at most one record,
+ * however many flag-writing ops it has. A pending INC/DEC whose old CF was
+ * not known (aux2 NULL) reads it from the record in memory when stored:
+ * memory then holds either the record before it or its own, and both
+ * have the same CF. IMUL's "flags before" are read the same way. */
 
-static void set_cc(struct emit *e, int ccop, gcc_jit_rvalue *dst, gcc_jit_rvalue *src, gcc_jit_rvalue *aux)
+/* x masked to the size of the flags op */
+static gcc_jit_rvalue *cc_zext(struct emit *e, gcc_jit_rvalue *x)
 {
-	assign(e, CPU_FIELD(cc.op, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, ccop));
-	assign(e, CPU_FIELD(cc.size, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, 4));
-	assign(e, CPU_FIELD(cc.dst, e->u32), dst);
-	if (src)
-		assign(e, CPU_FIELD(cc.src, e->u32), src);
-	if (aux)
-		assign(e, CPU_FIELD(cc.aux, e->u32), aux);
+	return e->cc_size == 4 ? x : bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, x, c32(e, interp_size_mask[e->cc_size]));
+}
+/* x sign-extended from the size of the flags op, as int32_t */
+static gcc_jit_rvalue *cc_sext(struct emit *e, gcc_jit_rvalue *x)
+{
+	if (e->cc_size == 4)
+		return signed32(e, x);
+	gcc_jit_type *narrow = gcc_jit_context_get_int_type(e->ctx, (int)e->cc_size, 1);
+	return cast(e, cast(e, x, narrow), e->i32);
 }
 
-/* Condition `cond` (0-15) straight from the operands of the last fused
- * ALU op of the block, as a bool; NULL when not known (interp_condition's
- * cases). */
-static gcc_jit_rvalue *cond_known(struct emit *e, unsigned cond)
+/* CF (0/1) from the record in memory, which must be current: inline
+ * for logic ops, 32-bit SUB and INC/DEC, through interp_carry otherwise. */
+static gcc_jit_rvalue *carry_from_record(struct emit *e)
 {
-	gcc_jit_rvalue *r = NULL;
-	if (e->cc_kind == CC_OP_SUB) {
-		gcc_jit_rvalue *x = rv(e->cc_x), *y = rv(e->cc_y);
-		switch (cond >> 1) {
-		case 1: r = cmp(e, GCC_JIT_COMPARISON_LT, x, y); break;
-		case 2: r = cmp(e, GCC_JIT_COMPARISON_EQ, x, y); break;
-		case 3: r = cmp(e, GCC_JIT_COMPARISON_LE, x, y); break;
-		case 4: r = cmp(e, GCC_JIT_COMPARISON_LT, signed32(e, rv(e->cc_r)), gcc_jit_context_zero(e->ctx, e->i32)); break;
-		case 6: r = cmp(e, GCC_JIT_COMPARISON_LT, signed32(e, x), signed32(e, y)); break;
-		case 7: r = cmp(e, GCC_JIT_COMPARISON_LE, signed32(e, x), signed32(e, y)); break;
-		default: return NULL;
-		}
-	} else if (e->cc_kind == CC_OP_INC || e->cc_kind == CC_OP_DEC) {
-		gcc_jit_rvalue *d = signed32(e, rv(e->cc_r)), *zero = gcc_jit_context_zero(e->ctx, e->i32);
-		switch (cond >> 1) {
-		case 1: r = cmp(e, GCC_JIT_COMPARISON_NE, rv(e->cc_y), c32(e, 0)); break;   /* the kept CF */
-		case 2: r = cmp(e, GCC_JIT_COMPARISON_EQ, d, zero); break;
-		case 4: r = cmp(e, GCC_JIT_COMPARISON_LT, d, zero); break;
-		default: return NULL;
-		}
-	} else if (e->cc_kind == CC_OP_LOGIC || e->cc_kind == CC_OP_ADD) {
-		gcc_jit_rvalue *d = signed32(e, rv(e->cc_r)), *zero = gcc_jit_context_zero(e->ctx, e->i32);
-		switch (cond >> 1) {
-		case 1:
-			if (e->cc_kind == CC_OP_ADD)
-				r = cmp(e, GCC_JIT_COMPARISON_LT, rv(e->cc_r), rv(e->cc_x));   /* carry */
-			else
-				r = gcc_jit_context_zero(e->ctx, e->boolt);
-			break;
-		case 0:
-			if (e->cc_kind != CC_OP_LOGIC)
-				return NULL;
-			r = gcc_jit_context_zero(e->ctx, e->boolt);
-			break;
-		case 2: r = cmp(e, GCC_JIT_COMPARISON_EQ, d, zero); break;
-		case 3: if (e->cc_kind != CC_OP_LOGIC) return NULL; r = cmp(e, GCC_JIT_COMPARISON_EQ, d, zero); break;
-		case 4: r = cmp(e, GCC_JIT_COMPARISON_LT, d, zero); break;
-		case 6: if (e->cc_kind != CC_OP_LOGIC) return NULL; r = cmp(e, GCC_JIT_COMPARISON_LT, d, zero); break;
-		case 7: if (e->cc_kind != CC_OP_LOGIC) return NULL; r = cmp(e, GCC_JIT_COMPARISON_LE, d, zero); break;
-		default: return NULL;
-		}
-	} else {
-		return NULL;
-	}
-	if (cond & 1)
-		r = gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_LOGICAL_NEGATE, e->boolt, r);
-	return r;
-}
-/* Condition op->aux as a bool. */
-static gcc_jit_rvalue *emit_condition(struct emit *e)
-{
-	gcc_jit_rvalue *r = cond_known(e, e->op->aux);
-	if (r)
-		return r;
-	gcc_jit_rvalue *args[2] = { cpu_arg(e), opptr(e) };
-	return cmp(e, GCC_JIT_COMPARISON_NE, call(e, e->u32, (void *)glue_cond, 2, args), c32(e, 0));
-}
-
-/* CF as a uint32_t 0/1 (interp_carry): from the last fused op of the
- * block when there is one, else from the lazy-flags record, inline for
- * 32-bit SUB/CMP, logic ops and INC/DEC, through interp_carry otherwise. */
-static gcc_jit_rvalue *emit_carry(struct emit *e)
-{
-	switch (e->cc_kind) {
-	case CC_OP_SUB: return cmp32(e, GCC_JIT_COMPARISON_LT, rv(e->cc_x), rv(e->cc_y));
-	case CC_OP_ADD: return cmp32(e, GCC_JIT_COMPARISON_LT, rv(e->cc_r), rv(e->cc_x));
-	case CC_OP_LOGIC: return c32(e, 0);
-	case CC_OP_INC: case CC_OP_DEC: return rv(e->cc_y);
-	default: break;
-	}
 	gcc_jit_lvalue *c = new_local(e), *ccop = new_local_of(e, e->u8);
 	gcc_jit_block *join = new_block(e), *not_logic, *not_sub, *other;
 	assign(e, ccop, rv(CPU_FIELD(cc.op, e->u8)));
@@ -725,6 +725,184 @@ static gcc_jit_rvalue *emit_carry(struct emit *e)
 	gcc_jit_block_end_with_jump(e->cur, NULL, join);
 	e->cur = join;
 	return rv(c);
+}
+
+/* A flag-writing op: its record becomes the pending one (dst, src, aux,
+ * aux2 as enum cc_op says; NULL: not stored, or for INC/DEC's aux2: the
+ * old CF from memory). */
+static void flags_defer(struct emit *e, int kind, unsigned size, gcc_jit_lvalue *dst, gcc_jit_lvalue *src,
+			gcc_jit_lvalue *aux, gcc_jit_lvalue *aux2)
+{
+	e->pend.kind = kind;
+	e->pend.size = size;
+	e->pend.dst = dst;
+	e->pend.src = src;
+	e->pend.aux = aux;
+	e->pend.aux2 = aux2;
+}
+/* Stores the pending record at e->cur; it stays pending (the caller may
+ * be on a cold path). */
+static void flags_flush(struct emit *e)
+{
+	if (e->pend.kind < 0)
+		return;
+	gcc_jit_rvalue *aux2 = e->pend.aux2 ? rv(e->pend.aux2) : NULL;
+	if (!aux2 && (e->pend.kind == CC_OP_INC || e->pend.kind == CC_OP_DEC))
+		aux2 = carry_from_record(e);
+	if (!aux2 && (e->pend.kind == CC_OP_MUL || e->pend.kind == CC_OP_IMUL)) {
+		/* the flags before it (they keep SF ZF AF PF); the record
+		 * in memory is the one before it, or its own (same flags) */
+		gcc_jit_rvalue *args[1] = { cpu_arg(e) };
+		gcc_jit_lvalue *old = new_local(e);
+		assign(e, old, call(e, e->u32, (void *)glue_flags, 1, args));
+		aux2 = rv(old);
+	}
+	/* op and size are adjacent bytes: one 16-bit store */
+	assign(e, CPU_FIELD(cc.op, e->u16),
+	       gcc_jit_context_new_rvalue_from_int(e->ctx, e->u16, e->pend.kind | (int)e->pend.size << 8));
+	assign(e, CPU_FIELD(cc.dst, e->u32), rv(e->pend.dst));
+	if (e->pend.src)
+		assign(e, CPU_FIELD(cc.src, e->u32), rv(e->pend.src));
+	if (e->pend.aux)
+		assign(e, CPU_FIELD(cc.aux, e->u32), rv(e->pend.aux));
+	if (aux2)
+		assign(e, CPU_FIELD(cc.aux2, e->u32), aux2);
+}
+/* Stores it on the main path: memory is current from here on. */
+static void flags_store(struct emit *e)
+{
+	flags_flush(e);
+	e->pend.kind = -1;
+}
+/* Before a call out of compiled code on a cold path (a slow path, a
+ * fault): the record, and cur_block for soft_fault_recover. */
+static void sync_state(struct emit *e)
+{
+	flags_flush(e);
+	assign(e, field(e, offsetof(struct soft_cpu, cur_block), e->vptr), ptr(e, e->orig));
+}
+/* The same on the main path (helpers, port I/O). */
+static void sync_state_main(struct emit *e)
+{
+	sync_state(e);
+	e->pend.kind = -1;
+}
+
+/* The old CF of an INC/DEC (whose record keeps it), as a local, or NULL
+ * when only the record in memory knows it (nothing pending). */
+static gcc_jit_lvalue *carry_for_incdec(struct emit *e);
+
+/* Condition `cond` (0-15) straight from the operands of the last fused
+ * ALU op of the block, as a bool; NULL when not known (interp_condition's
+ * cases). */
+static gcc_jit_rvalue *cond_known(struct emit *e, unsigned cond)
+{
+	gcc_jit_rvalue *r = NULL;
+	gcc_jit_rvalue *zero = gcc_jit_context_zero(e->ctx, e->i32);
+	if (e->cc_kind == CC_OP_SUB) {
+		gcc_jit_rvalue *x = cc_zext(e, rv(e->cc_x)), *y = cc_zext(e, rv(e->cc_y));
+		switch (cond >> 1) {
+		case 1: r = cmp(e, GCC_JIT_COMPARISON_LT, x, y); break;
+		case 2: r = cmp(e, GCC_JIT_COMPARISON_EQ, x, y); break;
+		case 3: r = cmp(e, GCC_JIT_COMPARISON_LE, x, y); break;
+		case 4: r = cmp(e, GCC_JIT_COMPARISON_LT, cc_sext(e, rv(e->cc_r)), zero); break;
+		case 6: r = cmp(e, GCC_JIT_COMPARISON_LT, cc_sext(e, rv(e->cc_x)), cc_sext(e, rv(e->cc_y))); break;
+		case 7: r = cmp(e, GCC_JIT_COMPARISON_LE, cc_sext(e, rv(e->cc_x)), cc_sext(e, rv(e->cc_y))); break;
+		default: return NULL;
+		}
+	} else if (e->cc_kind == CC_OP_INC || e->cc_kind == CC_OP_DEC) {
+		gcc_jit_rvalue *d = cc_sext(e, rv(e->cc_r));
+		switch (cond >> 1) {
+		case 1: {   /* the kept CF */
+			gcc_jit_rvalue *c = e->cc_y ? rv(e->cc_y) : NULL;
+			if (!c) {
+				flags_store(e);   /* memory holds the same CF */
+				c = carry_from_record(e);
+			}
+			r = cmp(e, GCC_JIT_COMPARISON_NE, c, c32(e, 0));
+			break;
+		}
+		case 2: r = cmp(e, GCC_JIT_COMPARISON_EQ, d, zero); break;
+		case 4: r = cmp(e, GCC_JIT_COMPARISON_LT, d, zero); break;
+		default: return NULL;
+		}
+	} else if (e->cc_kind == CC_OP_LOGIC || e->cc_kind == CC_OP_ADD) {
+		gcc_jit_rvalue *d = cc_sext(e, rv(e->cc_r));
+		switch (cond >> 1) {
+		case 1:
+			if (e->cc_kind == CC_OP_ADD)   /* carry */
+				r = cmp(e, GCC_JIT_COMPARISON_LT, cc_zext(e, rv(e->cc_r)), cc_zext(e, rv(e->cc_x)));
+			else
+				r = gcc_jit_context_zero(e->ctx, e->boolt);
+			break;
+		case 0:
+			if (e->cc_kind != CC_OP_LOGIC)
+				return NULL;
+			r = gcc_jit_context_zero(e->ctx, e->boolt);
+			break;
+		case 2: r = cmp(e, GCC_JIT_COMPARISON_EQ, d, zero); break;
+		case 3: if (e->cc_kind != CC_OP_LOGIC) return NULL; r = cmp(e, GCC_JIT_COMPARISON_EQ, d, zero); break;
+		case 4: r = cmp(e, GCC_JIT_COMPARISON_LT, d, zero); break;
+		case 6: if (e->cc_kind != CC_OP_LOGIC) return NULL; r = cmp(e, GCC_JIT_COMPARISON_LT, d, zero); break;
+		case 7: if (e->cc_kind != CC_OP_LOGIC) return NULL; r = cmp(e, GCC_JIT_COMPARISON_LE, d, zero); break;
+		default: return NULL;
+		}
+	} else {
+		return NULL;
+	}
+	if (cond & 1)
+		r = gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_LOGICAL_NEGATE, e->boolt, r);
+	return r;
+}
+/* Condition op->aux as a bool. */
+static gcc_jit_rvalue *emit_condition(struct emit *e)
+{
+	gcc_jit_rvalue *r = cond_known(e, e->op->aux);
+	if (r)
+		return r;
+	flags_store(e);
+	gcc_jit_rvalue *args[2] = { cpu_arg(e), opptr(e) };
+	gcc_jit_lvalue *c = new_local(e);
+	assign(e, c, call(e, e->u32, (void *)glue_cond, 2, args));
+	return cmp(e, GCC_JIT_COMPARISON_NE, rv(c), c32(e, 0));
+}
+
+/* CF as a uint32_t 0/1 (interp_carry): from the last fused op of the
+ * block when there is one, else from the record. */
+static gcc_jit_rvalue *emit_carry(struct emit *e)
+{
+	switch (e->cc_kind) {
+	case CC_OP_SUB: return cmp32(e, GCC_JIT_COMPARISON_LT, cc_zext(e, rv(e->cc_x)), cc_zext(e, rv(e->cc_y)));
+	case CC_OP_ADD: return cmp32(e, GCC_JIT_COMPARISON_LT, cc_zext(e, rv(e->cc_r)), cc_zext(e, rv(e->cc_x)));
+	case CC_OP_LOGIC: return c32(e, 0);
+	case CC_OP_INC: case CC_OP_DEC:
+		if (e->cc_y)
+			return rv(e->cc_y);
+		break;
+	default: break;
+	}
+	flags_store(e);
+	return carry_from_record(e);
+}
+
+static gcc_jit_lvalue *carry_for_incdec(struct emit *e)
+{
+	if (e->cc_kind < 0 && e->pend.kind < 0)
+		return NULL;
+	gcc_jit_lvalue *c = new_local(e);
+	assign(e, c, emit_carry(e));
+	return c;
+}
+
+/* The operands of the flag-writing op just emitted, for cond_known and
+ * emit_carry (kind -1: none known). */
+static void cc_known(struct emit *e, int kind, unsigned size, gcc_jit_lvalue *x, gcc_jit_lvalue *y, gcc_jit_lvalue *r)
+{
+	e->cc_kind = kind;
+	e->cc_size = size;
+	e->cc_x = x;
+	e->cc_y = y;
+	e->cc_r = r;
 }
 
 /* The fused 32-bit ALU ops: x = reg[aux], y = reg[b] or imm. */
@@ -763,14 +941,115 @@ static bool emit_alu32(struct emit *e)
 	if (nf)
 		return true;
 	if (ccop == CC_OP_LOGIC)
-		set_cc(e, ccop, rv(r), NULL, NULL);
+		flags_defer(e, ccop, 4, r, NULL, NULL, NULL);
 	else
-		set_cc(e, ccop, rv(r), rv(y), rv(x));
-	e->cc_kind = ccop;
-	e->cc_x = x;
-	e->cc_y = y;
-	e->cc_r = r;
+		flags_defer(e, ccop, 4, r, y, x, NULL);
+	cc_known(e, ccop, 4, x, y, r);
 	return true;
+}
+
+/* ---- helpers done inline ---- */
+
+/* x sign-extended from `size` bytes to int64_t */
+static gcc_jit_rvalue *sext64(struct emit *e, gcc_jit_rvalue *x, unsigned size)
+{
+	gcc_jit_type *i64 = gcc_jit_context_get_int_type(e->ctx, 8, 1);
+	gcc_jit_type *narrow = gcc_jit_context_get_int_type(e->ctx, (int)size, 1);
+	return cast(e, cast(e, x, narrow), i64);
+}
+
+/* SHL/SHR/SAR by a known count (alu_shift): the result and a pending
+ * CC_OP_SHL/SHR/SAR record; count 0 changes no flags. */
+static bool emit_shift_inline(struct emit *e)
+{
+	const struct ir_op *op = e->op;
+	unsigned alu = op->imm & 0xff, size = (op->imm >> 8) & 7;
+	if ((alu != ALU_SHL && alu != ALU_SAL && alu != ALU_SHR && alu != ALU_SAR) ||
+	    (size != 1 && size != 2 && size != 4) || !e->t_known[op->b])
+		return false;
+	uint32_t count = e->t_value[op->b] & 31, mask = interp_size_mask[size];
+	gcc_jit_lvalue *value = new_local(e), *res = new_local(e), *cnt = new_local(e);
+	assign(e, value, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, T(e, op->a), c32(e, mask)));
+	if (count == 0) {
+		assign(e, temp(e, op->d), rv(value));
+		return true;
+	}
+	int ccop;
+	gcc_jit_rvalue *r;
+	if (alu == ALU_SHR) {
+		ccop = CC_OP_SHR;
+		r = bin(e, GCC_JIT_BINARY_OP_RSHIFT, rv(value), c32(e, count));
+	} else if (alu == ALU_SAR) {
+		ccop = CC_OP_SAR;
+		gcc_jit_type *i64 = gcc_jit_context_get_int_type(e->ctx, 8, 1);
+		r = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND,
+			cast(e, gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_RSHIFT, i64,
+							      sext64(e, rv(value), size),
+							      gcc_jit_context_new_rvalue_from_int(e->ctx, i64, (int)count)),
+			     e->u32),
+			c32(e, mask));
+	} else {
+		ccop = CC_OP_SHL;
+		r = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, bin(e, GCC_JIT_BINARY_OP_LSHIFT, rv(value), c32(e, count)),
+			c32(e, mask));
+	}
+	assign(e, res, r);
+	assign(e, cnt, c32(e, count));
+	flags_defer(e, ccop, size, res, cnt, value, NULL);
+	assign(e, temp(e, op->d), rv(res));
+	return true;
+}
+
+/* IMUL2 (alu_imul_trunc): the truncated product and a pending
+ * CC_OP_IMUL record whose "flags before" are read only when it is stored. */
+static bool emit_imul2_inline(struct emit *e)
+{
+	const struct ir_op *op = e->op;
+	unsigned size = op->imm;
+	if (size != 2 && size != 4)
+		return false;
+	flags_store(e);   /* the record in memory must be the one before it */
+	gcc_jit_type *i64 = gcc_jit_context_get_int_type(e->ctx, 8, 1);
+	gcc_jit_lvalue *p = new_local_of(e, i64), *res = new_local(e), *ovf = new_local(e), *zero = new_local(e);
+	assign(e, p, gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_MULT, i64, sext64(e, T(e, op->a), size),
+						   sext64(e, T(e, op->b), size)));
+	assign(e, res, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, cast(e, rv(p), e->u32), c32(e, interp_size_mask[size])));
+	assign(e, ovf, cmp32(e, GCC_JIT_COMPARISON_NE, rv(p), sext64(e, rv(res), size)));
+	assign(e, zero, c32(e, 0));
+	flags_defer(e, CC_OP_IMUL, size, res, ovf, zero, NULL);
+	assign(e, temp(e, op->d), rv(res));
+	return true;
+}
+
+/* A HELPER op emitted inline, or false. */
+static bool emit_helper_inline(struct emit *e)
+{
+	switch (e->op->aux) {
+	case JIT_HELPER_SHIFT: return emit_shift_inline(e);
+	case JIT_HELPER_IMUL2: return emit_imul2_inline(e);
+	default: return false;
+	}
+}
+
+/* Follows the temporaries that hold constants (MOVI and what is computed
+ * from them), after op is emitted. */
+static void track_constants(struct emit *e, const struct ir_op *op)
+{
+	bool known = false;
+	uint32_t v = 0;
+	switch (op->opc) {
+	case IR_MOVI: known = true; v = op->imm; break;
+	case IR_MOV: known = e->t_known[op->a]; v = e->t_value[op->a]; break;
+	case IR_ANDI: known = e->t_known[op->a]; v = e->t_value[op->a] & op->imm; break;
+	case IR_ADDI: known = e->t_known[op->a]; v = e->t_value[op->a] + op->imm; break;
+	default: break;
+	}
+	/* every op that writes a temporary writes t[d]; for the others this
+	 * only forgets a constant */
+	if (op->d && op->d < IR_MAX_TEMPS) {
+		e->t_known[op->d] = known;
+		e->t_value[op->d] = v;
+	}
 }
 
 /* Whether op leaves the last fused ALU op's flags as they are. */
@@ -897,34 +1176,34 @@ static bool emit_op(struct emit *e, bool *done)
 	case IR_FLAGS: {
 		/* interp_set_flags inline; a 32-bit SUB/ADD/logic record
 		 * makes the following conditions known */
-		gcc_jit_lvalue *aux2 = new_local(e), *dst = new_local(e), *src = new_local(e), *x = new_local(e);
-		if (op->aux == CC_OP_INC || op->aux == CC_OP_DEC)
-			assign(e, aux2, emit_carry(e));
-		else
+		bool incdec = op->aux == CC_OP_INC || op->aux == CC_OP_DEC;
+		gcc_jit_lvalue *aux2, *dst = new_local(e), *src = new_local(e), *x = new_local(e);
+		if (incdec) {
+			aux2 = carry_for_incdec(e);
+		} else {
+			aux2 = new_local(e);
 			assign(e, aux2, T(e, op->d));
+		}
 		assign(e, dst, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, A, c32(e, op->size <= 4 ? interp_size_mask[op->size] : ~0u)));
 		assign(e, src, B);
 		assign(e, x, C);
-		assign(e, CPU_FIELD(cc.op, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, op->aux));
-		assign(e, CPU_FIELD(cc.size, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, op->size));
-		assign(e, CPU_FIELD(cc.dst, e->u32), rv(dst));
-		assign(e, CPU_FIELD(cc.src, e->u32), rv(src));
-		assign(e, CPU_FIELD(cc.aux, e->u32), rv(x));
-		assign(e, CPU_FIELD(cc.aux2, e->u32), rv(aux2));
+		flags_defer(e, op->aux, op->size, dst, src, x, aux2);
 		e->cc_kind = -1;
-		if (op->size == 4 && (op->aux == CC_OP_SUB || op->aux == CC_OP_ADD || op->aux == CC_OP_LOGIC)) {
-			e->cc_kind = op->aux;
-			e->cc_x = x;
-			e->cc_y = src;
-			e->cc_r = dst;
+		if (op->size == 1 || op->size == 2 || op->size == 4) {
+			if (op->aux == CC_OP_SUB || op->aux == CC_OP_ADD || op->aux == CC_OP_LOGIC)
+				cc_known(e, op->aux, op->size, x, src, dst);
+			else if (incdec)
+				cc_known(e, op->aux, op->size, x, aux2, dst);
 		}
 		return true;
 	}
 	case IR_GETFLAGS:
+		flags_store(e);
 		args[0] = cpu_arg(e);
 		assign(e, D, call(e, e->u32, (void *)soft_cpu_get_flags, 1, args));
 		return true;
 	case IR_SETFLAGS:
+		flags_store(e);
 		args[0] = cpu_arg(e); args[1] = A; args[2] = c32(e, op->imm);
 		eval(e, call(e, e->voidt, (void *)soft_cpu_set_flags, 3, args));
 		return true;
@@ -932,30 +1211,51 @@ static bool emit_op(struct emit *e, bool *done)
 		assign(e, D, emit_load(e, A, op->opc == IR_LD8 ? 1 : op->opc == IR_LD16 ? 2 : 4));
 		return true;
 	case IR_ST8: case IR_ST16: case IR_ST32:
-		emit_store(e, A, op->opc == IR_ST8 ? 1 : op->opc == IR_ST16 ? 2 : 4, B, false);
+		if (e->smc_state == SMC_NONE) {
+			e->smc_flag = new_local_of(e, e->boolt);
+			assign(e, e->smc_flag, gcc_jit_context_zero(e->ctx, e->boolt));
+			e->smc_state = SMC_LOCAL;
+		}
+		emit_store(e, A, op->opc == IR_ST8 ? 1 : op->opc == IR_ST16 ? 2 : 4, B, false, 0);
 		return true;
 	case IR_PROBEW:
+		sync_state_main(e);
 		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
 		eval(e, call(e, e->voidt, (void *)glue_probew, 3, args));
 		return true;
 	case IR_IN:
+		sync_state_main(e);
 		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
 		assign(e, D, call(e, e->u32, (void *)glue_in, 3, args));
 		return true;
 	case IR_OUT:
+		sync_state_main(e);
+		e->smc_state = SMC_MEMORY;
 		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A; args[3] = B;
 		eval(e, call(e, e->voidt, (void *)glue_out, 4, args));
 		return true;
 	case IR_HELPER:
 		if (op->aux >= JIT_NR_HELPERS)
 			return false;
+		if (emit_helper_inline(e))
+			return true;
+		if (jit_helpers[op->aux].properties & IR_FLAGS_ONLY) {
+			/* no registers, memory or faults: no sync, no reload */
+			flags_store(e);
+			args[0] = cpu_arg(e); args[1] = c32(e, op->imm); args[2] = A; args[3] = B; args[4] = C;
+			assign(e, D, call(e, e->u32, (void *)jit_helpers[op->aux].fn, 5, args));
+			return true;
+		}
+		sync_state_main(e);
+		e->smc_state = SMC_MEMORY;
 		assign(e, CPU_FIELD(cur_op, e->vptr), opptr(e));
 		args[0] = cpu_arg(e); args[1] = c32(e, op->imm); args[2] = A; args[3] = B; args[4] = C;
 		assign(e, D, call(e, e->u32, (void *)jit_helpers[op->aux].fn, 5, args));
 		reload_regs(e);
 		return true;
 	case IR_RAISE:
-			args[0] = cpu_arg(e); args[1] = opptr(e);
+		sync_state_main(e);
+		args[0] = cpu_arg(e); args[1] = opptr(e);
 		eval(e, call(e, e->voidt, (void *)glue_raise, 2, args));
 		leave(e, JIT_NATIVE_LEAVE);   /* not reached */
 		*done = true;
@@ -965,35 +1265,34 @@ static bool emit_op(struct emit *e, bool *done)
 		e->cur = branch_if(e, cmp(e, GCC_JIT_COMPARISON_GT, A,
 					  rv(field(e, offsetof(struct soft_cpu, s.seg) + SEG_CS * sizeof(struct cpu_segment) +
 							   offsetof(struct cpu_segment, limit), e->u32))), &ok);
-			args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
+		sync_state(e);
+		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
 		eval(e, call(e, e->voidt, (void *)glue_chkip, 3, args));
 		gcc_jit_block_end_with_return(e->cur, NULL, cint(e, JIT_NATIVE_RET(e->region_index, JIT_NATIVE_LEAVE)));
 		e->cur = ok;
 		return true;
 	}
 	case IR_SMCCHK:
-		smc_exit_if(e, rv(CPU_FIELD(mmu.code_written, e->boolt)), op->imm);
+		if (e->smc_state == SMC_LOCAL)
+			smc_exit_if(e, rv(e->smc_flag), op->imm);
+		else if (e->smc_state == SMC_MEMORY)
+			smc_exit_if(e, rv(CPU_FIELD(mmu.code_written, e->boolt)), op->imm);
+		e->smc_state = SMC_NONE;
+		e->smc_flag = NULL;
 		return true;
 	case IR_MOV32RR: set_reg(e, op->aux, reg32(e, op->b)); return true;
 	case IR_MOV32RI: set_reg(e, op->aux, c32(e, op->imm)); return true;
 	case IR_INC32R: {
 		/* the old CF is read before cc_kind changes */
-		gcc_jit_lvalue *x = new_local(e), *carry = new_local(e), *r = new_local(e);
-		assign(e, carry, emit_carry(e));
+		gcc_jit_lvalue *x = new_local(e), *one = new_local(e), *r = new_local(e);
+		gcc_jit_lvalue *carry = carry_for_incdec(e);
 		assign(e, x, reg32(e, op->aux));
 		assign(e, r, bin(e, GCC_JIT_BINARY_OP_PLUS, rv(x), c32(e, op->imm)));
+		assign(e, one, c32(e, 1));
 		set_reg(e, op->aux, rv(r));
 		int ccop = op->imm == 1 ? CC_OP_INC : CC_OP_DEC;
-		assign(e, CPU_FIELD(cc.op, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, ccop));
-		assign(e, CPU_FIELD(cc.size, e->u8), gcc_jit_context_new_rvalue_from_int(e->ctx, e->u8, 4));
-		assign(e, CPU_FIELD(cc.dst, e->u32), rv(r));
-		assign(e, CPU_FIELD(cc.src, e->u32), c32(e, 1));
-		assign(e, CPU_FIELD(cc.aux, e->u32), rv(x));
-		assign(e, CPU_FIELD(cc.aux2, e->u32), rv(carry));
-		e->cc_kind = ccop;
-		e->cc_x = x;
-		e->cc_y = carry;
-		e->cc_r = r;
+		flags_defer(e, ccop, 4, r, one, x, carry);
+		cc_known(e, ccop, 4, x, carry, r);
 		return true;
 	}
 	case IR_LD32R: case IR_LDZX8R: case IR_LDZX16R: {
@@ -1011,11 +1310,10 @@ static bool emit_op(struct emit *e, bool *done)
 		else
 			v = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND,
 				bin(e, GCC_JIT_BINARY_OP_RSHIFT, reg32(e, op->d & 3), c32(e, 8)), c32(e, 0xff));
-		gcc_jit_rvalue *smc = emit_store(e, lin, op->opc == IR_ST32R ? 4 : 1, v, true);
 		uint32_t next = b->insns[op->insn].eip + b->insns[op->insn].len;
 		if (!(b->mode & JIT_MODE_CS32))
 			next &= 0xffff;
-		smc_exit_if(e, smc, next);
+		emit_store(e, lin, op->opc == IR_ST32R ? 4 : 1, v, true, next);
 		return true;
 	}
 	case IR_EXIT_JMP:
@@ -1033,6 +1331,7 @@ static bool emit_op(struct emit *e, bool *done)
 		*done = true;
 		return true;
 	case IR_EXIT_IND: case IR_EXIT_DYN:
+		flags_store(e);
 		set_rip(e, A);
 		add_retired(e, op->insn + 1u);
 		if (op->opc == IR_EXIT_IND && e->opt->link_blocks)
@@ -1041,11 +1340,13 @@ static bool emit_op(struct emit *e, bool *done)
 		*done = true;
 		return true;
 	case IR_EXIT_STATE:
+		flags_store(e);
 		add_retired(e, op->insn + 1u);
 		leave(e, JIT_NATIVE_LEAVE);
 		*done = true;
 		return true;
 	case IR_EXIT_HLT:
+		flags_store(e);
 		set_rip(e, c32(e, op->imm));
 		add_retired(e, op->insn + 1u);
 		assign(e, CPU_FIELD(halted, e->boolt), gcc_jit_context_one(e->ctx, e->boolt));
@@ -1138,6 +1439,7 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 	region->generation = batch->generation;
 
 	struct emit e = { .batch = batch, .opt = opt, .labels = labels, .region_of = region_of, .cc_kind = -1,
+			  .pend.kind = -1,
 			  .region_blocks = region->blocks };
 	e.ctx = gcc_jit_context_acquire();
 	if (!e.ctx) {
@@ -1210,11 +1512,17 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 		e.orig = batch->orig[i];
 		e.cur = labels[i];
 		e.cc_kind = -1;
-		assign(&e, field(&e, offsetof(struct soft_cpu, cur_block), e.vptr), ptr(&e, e.orig));
+		e.pend.kind = -1;
+		e.smc_state = SMC_NONE;
+		e.smc_flag = NULL;
+		memset(e.t_known, 0, sizeof(e.t_known));
+		e.t_known[0] = true;   /* t0 is 0 */
+		e.t_value[0] = 0;
 		bool done = false;
 		for (unsigned k = 0; k < e.b->nr_ops && !done; k++) {
 			e.op = &e.b->ops[k];
 			emit_op(&e, &done);   /* every op was checked by block_unsupported */
+			track_constants(&e, e.op);
 		}
 	}
 

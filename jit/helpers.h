@@ -21,12 +21,12 @@ typedef uint32_t (*jit_helper_fn)(struct soft_cpu *cpu, uint32_t imm, uint32_t a
 /* name, function (in helpers.c), properties of the HELPER op calling it
  * (IR_READS_FLAGS | IR_MAY_FAULT ...), what imm/a/b/c are */
 #define JIT_HELPERS(X) \
-	X(SHIFT, h_shift, IR_READS_FLAGS, "imm = group-2 op | size << 8; a = value, b = count; returns the result") \
-	X(SHLD, h_shld, IR_READS_FLAGS, "imm = size; a = dst, b = src, c = count; returns the result") \
-	X(SHRD, h_shrd, IR_READS_FLAGS, "imm = size; a = dst, b = src, c = count; returns the result") \
+	X(SHIFT, h_shift, IR_READS_FLAGS | IR_FLAGS_ONLY, "imm = group-2 op | size << 8; a = value, b = count; returns the result") \
+	X(SHLD, h_shld, IR_READS_FLAGS | IR_FLAGS_ONLY, "imm = size; a = dst, b = src, c = count; returns the result") \
+	X(SHRD, h_shrd, IR_READS_FLAGS | IR_FLAGS_ONLY, "imm = size; a = dst, b = src, c = count; returns the result") \
 	X(MUL, h_mul, IR_READS_FLAGS, "imm = size; a = operand; AL/AX/EAX * a into AX, DX:AX, EDX:EAX") \
 	X(IMUL, h_imul, IR_READS_FLAGS, "imm = size; a = operand; signed MUL") \
-	X(IMUL2, h_imul2, IR_READS_FLAGS, "imm = size; returns a * b truncated, flags set") \
+	X(IMUL2, h_imul2, IR_READS_FLAGS | IR_FLAGS_ONLY, "imm = size; returns a * b truncated, flags set") \
 	X(DIV, h_div, IR_READS_FLAGS | IR_MAY_FAULT, "imm = size; a = divisor; #DE") \
 	X(IDIV, h_idiv, IR_READS_FLAGS | IR_MAY_FAULT, "imm = size; a = divisor; #DE") \
 	X(DAA, h_daa, IR_READS_FLAGS, "AL") \
@@ -35,9 +35,9 @@ typedef uint32_t (*jit_helper_fn)(struct soft_cpu *cpu, uint32_t imm, uint32_t a
 	X(AAS, h_aas, IR_READS_FLAGS, "AX") \
 	X(AAM, h_aam, IR_READS_FLAGS | IR_MAY_FAULT, "imm = base; AX; #DE when base is 0") \
 	X(AAD, h_aad, IR_READS_FLAGS, "imm = base; AX") \
-	X(BIT, h_bit, IR_READS_FLAGS, "imm = BT/BTS/BTR/BTC (4-7) | size << 8; a = value, b = bit; returns the new value") \
-	X(BSF, h_bsf, IR_READS_FLAGS, "imm = size; a = source, b = old destination; returns the new one") \
-	X(BSR, h_bsr, IR_READS_FLAGS, "imm = size; a = source, b = old destination; returns the new one") \
+	X(BIT, h_bit, IR_READS_FLAGS | IR_FLAGS_ONLY, "imm = BT/BTS/BTR/BTC (4-7) | size << 8; a = value, b = bit; returns the new value") \
+	X(BSF, h_bsf, IR_READS_FLAGS | IR_FLAGS_ONLY, "imm = size; a = source, b = old destination; returns the new one") \
+	X(BSR, h_bsr, IR_READS_FLAGS | IR_FLAGS_ONLY, "imm = size; a = source, b = old destination; returns the new one") \
 	X(CMPXCHG8B, h_cmpxchg8b, IR_READS_FLAGS | IR_MAY_FAULT, "a = linear address") \
 	X(STRING, h_string, IR_READS_FLAGS | IR_MAY_FAULT, "imm = JIT_STRING_* packing; returns 1 when done, 0 to restart") \
 	X(PUSHA, h_pusha, IR_MAY_FAULT, "imm = size") \

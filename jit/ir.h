@@ -217,6 +217,9 @@ int ir_exit_slot(struct ir_builder *b, uint32_t eip, uint16_t retired);
 #define IR_WRITES_FLAGS (1u << 1)    /* all six arithmetic flags */
 #define IR_MAY_FAULT (1u << 2)       /* may leave the block through an exception */
 #define IR_IS_EXIT (1u << 3)
+/* a HELPER that reads only its operands and the flags and writes only
+ * its result and the flags: no registers, memory, faults or other state */
+#define IR_FLAGS_ONLY (1u << 4)
 unsigned ir_op_properties(const struct ir_op *op);
 /* The op that does what `opc` does without setting the flags: its _NF
  * twin, IR_NR_OPCODES when nothing is left to do (FLAGS, CMP, TEST), or
