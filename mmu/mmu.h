@@ -23,14 +23,17 @@
 
 #define MMU_PAGE_SIZE 4096u
 #define MMU_PAGE_MASK 0xfffff000u
-#define MMU_TLB_ENTRIES 256u          /* per access kind, direct-mapped */
+/* Entries per access kind, direct-mapped. 4096 (16 MiB of reach) holds a
+ * guest's working set of a few MiB: with 256, the memory workload of
+ * bench/jit took a slow path on 1 access in 10 (docs/jit.md). */
+#define MMU_TLB_ENTRIES 4096u
 #define MMU_TLB_EMPTY 1u              /* a tag no page-aligned address has */
 
 enum mmu_access { MMU_READ, MMU_WRITE, MMU_EXEC, MMU_NR_ACCESS };
 
+/* 16 bytes: what the fast path reads, and nothing else */
 struct tlb_entry {
 	uint32_t tag;        /* linear page address, or MMU_TLB_EMPTY */
-	uint64_t phys;       /* physical page address */
 	uintptr_t addend;    /* host address = linear address + addend */
 };
 
@@ -40,6 +43,7 @@ struct soft_cpu;
 
 struct mmu {
 	struct tlb_entry tlb[MMU_NR_ACCESS][MMU_TLB_ENTRIES];
+	uint64_t write_phys[MMU_TLB_ENTRIES];   /* the physical page of each write entry */
 	struct machine *m;
 	struct jit_cache *cache;     /* pages holding translated code */
 	struct soft_cpu *cpu;        /* for raising faults (next issue) */

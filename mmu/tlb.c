@@ -32,7 +32,7 @@ void mmu_protect_code_page(struct mmu *mmu, uint64_t phys_page)
 {
 	for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++) {
 		struct tlb_entry *e = &mmu->tlb[MMU_WRITE][i];
-		if (e->tag != MMU_TLB_EMPTY && e->phys == phys_page)
+		if (e->tag != MMU_TLB_EMPTY && mmu->write_phys[i] == phys_page)
 			e->tag = MMU_TLB_EMPTY;
 	}
 }
@@ -65,9 +65,11 @@ static void mmu_fill(struct mmu *mmu, uint32_t lin, uint64_t phys, enum mmu_acce
 	    (r->kind != MEM_RAM || jit_cache_page_has_code(mmu->cache, page)))
 		return;
 	uint8_t *host = r->host + (page - r->base);
-	struct tlb_entry *e = &mmu->tlb[kind][(lin >> 12) % MMU_TLB_ENTRIES];
+	unsigned i = (lin >> 12) % MMU_TLB_ENTRIES;
+	struct tlb_entry *e = &mmu->tlb[kind][i];
 	e->tag = lin & MMU_PAGE_MASK;
-	e->phys = page;
+	if (kind == MMU_WRITE)
+		mmu->write_phys[i] = page;
 	e->addend = (uintptr_t)host - (uintptr_t)(lin & MMU_PAGE_MASK);
 }
 
