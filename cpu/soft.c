@@ -524,6 +524,8 @@ static void soft_print_stats(struct machine *m, FILE *out)
 		fprintf(out, "    waiting for it     %14.3f s\n", ns.wait_ns / 1e9);
 		fprintf(out, "    tier-1 share       %14.1f %% of retired instructions\n",
 			cpu->retired ? 100.0 * ns.tier1_retired / cpu->retired : 0.0);
+		fprintf(out, "    region calls       %14" PRIu64 " (%.1f instructions per call)\n", ns.region_calls,
+			ns.region_calls ? (double)ns.tier1_retired / ns.region_calls : 0.0);
 		fprintf(out, "    left on tier 0     %14" PRIu64 " (unsupported op%s%s), %" PRIu64
 			" (libgccjit failed%s%s)\n", ns.unsupported, ns.first_unsupported ? ", first: " : "",
 			ns.first_unsupported ? ns.first_unsupported : "", ns.failed,

@@ -126,13 +126,22 @@ static uint32_t glue_cond(struct soft_cpu *cpu, const struct ir_op *op)
 {
 	return interp_condition(&cpu->cc, op->aux);
 }
-static uint32_t glue_carry(struct soft_cpu *cpu)
+static struct lazy_flags glue_record(uint32_t opsize, uint32_t dst, uint32_t src, uint32_t aux, uint32_t aux2)
 {
-	return interp_carry(&cpu->cc);
+	struct lazy_flags f = {
+		.op = (uint8_t)opsize, .size = (uint8_t)(opsize >> 8), .dst = dst, .src = src, .aux = aux, .aux2 = aux2,
+	};
+	return f;
 }
-static uint32_t glue_flags(struct soft_cpu *cpu)
+static uint32_t glue_carry_of(uint32_t opsize, uint32_t dst, uint32_t src, uint32_t aux, uint32_t aux2)
 {
-	return flags_compute(&cpu->cc);
+	struct lazy_flags f = glue_record(opsize, dst, src, aux, aux2);
+	return interp_carry(&f);
+}
+static uint32_t glue_flags_of(uint32_t opsize, uint32_t dst, uint32_t src, uint32_t aux, uint32_t aux2)
+{
+	struct lazy_flags f = glue_record(opsize, dst, src, aux, aux2);
+	return flags_compute(&f);
 }
 static void glue_probew(struct soft_cpu *cpu, const struct ir_op *op, uint32_t a)
 {
@@ -185,6 +194,15 @@ struct emit {
 	bool t_known[IR_MAX_TEMPS];   /* temporaries holding a known constant */
 	uint32_t t_value[IR_MAX_TEMPS];
 	gcc_jit_lvalue *r[8];         /* guest registers (low 32 bits) */
+	gcc_jit_lvalue *retired;      /* not yet added to cpu->retired (uint64_t) */
+	/* indirect branches: a dispatch hub per CS base and mode (ind_hub),
+	 * and its inputs */
+	struct {
+		uint32_t cs_base, mode;
+		gcc_jit_block *entry;
+	} hubs[4];
+	int nr_hubs;
+	gcc_jit_lvalue *ind_eip, *ind_from;
 	/* the operands of the last flag-writing op of this block, while
 	 * current: x, y (INC/DEC: the old CF, or NULL) and the result */
 	int cc_kind;                  /* CC_OP_SUB, _ADD, _LOGIC, _INC, _DEC or -1 */
@@ -198,12 +216,17 @@ struct emit {
 	 * a call that may store: cpu->mmu.code_written. */
 	enum { SMC_NONE, SMC_LOCAL, SMC_MEMORY } smc_state;
 	gcc_jit_lvalue *smc_flag;
-	/* the lazy-flags record not stored yet (kind -1: none) */
+	/* the lazy-flags record (section "flags"): where it is, the op of
+	 * this block whose record is pending, and the region's locals */
+	enum { FL_PEND, FL_LOCALS, FL_BOTH, FL_MEMORY } fl;
 	struct {
-		int kind;
+		int kind, prev;
 		unsigned size;
 		gcc_jit_lvalue *dst, *src, *aux, *aux2;
 	} pend;
+	struct {
+		gcc_jit_lvalue *opsize, *dst, *src, *aux, *aux2;
+	} L;
 	const struct jit_batch *batch;
 	const struct jit_compile_options *opt;
 	gcc_jit_block **labels;       /* entry of each block of the batch, NULL if left out */
@@ -369,15 +392,24 @@ static void reload_regs(struct emit *e)
 }
 /* the pending lazy-flags record (section "flags" below) */
 static void flags_flush(struct emit *e);
+static void flags_to_locals(struct emit *e);
 static void flags_store(struct emit *e);
 static void sync_state(struct emit *e);
 
 /* ---- exits ---- */
 
+/* The retired count: blocks that jump to each other inside the region
+ * add to the local e->retired, which goes to cpu->retired where the
+ * tier-0 state must be whole (sync_state, leave). */
 static void add_retired(struct emit *e, uint32_t n)
 {
+	assign(e, e->retired, bin64(e, GCC_JIT_BINARY_OP_PLUS, rv(e->retired), c64(e, n)));
+}
+static void flush_retired(struct emit *e)
+{
 	gcc_jit_lvalue *r = CPU_FIELD(retired, e->u64);
-	assign(e, r, bin64(e, GCC_JIT_BINARY_OP_PLUS, rv(r), c64(e, n)));
+	assign(e, r, bin64(e, GCC_JIT_BINARY_OP_PLUS, rv(r), rv(e->retired)));
+	assign(e, e->retired, c64(e, 0));
 }
 static void set_rip(struct emit *e, gcc_jit_rvalue *eip32)
 {
@@ -386,6 +418,8 @@ static void set_rip(struct emit *e, gcc_jit_rvalue *eip32)
 /* Leaves the function from the current block with `kind`. */
 static void leave(struct emit *e, int kind)
 {
+	flags_flush(e);
+	flush_retired(e);
 	gcc_jit_block_end_with_return(e->cur, NULL, cint(e, JIT_NATIVE_RET(e->region_index, kind)));
 }
 
@@ -421,86 +455,92 @@ static gcc_jit_rvalue *fits_cs(struct emit *e, gcc_jit_rvalue *lo, gcc_jit_rvalu
 		   bin(e, GCC_JIT_BINARY_OP_MINUS, hi, lo));
 }
 
-/* *(type *)(base + off) for a uint8_t * rvalue base */
-static gcc_jit_lvalue *mem_at(struct emit *e, gcc_jit_rvalue *base, size_t off, gcc_jit_type *type)
-{
-	gcc_jit_lvalue *byte = gcc_jit_context_new_array_access(e->ctx, NULL, base, c64(e, off));
-	gcc_jit_rvalue *p = cast(e, gcc_jit_lvalue_get_address(byte, NULL), gcc_jit_type_get_pointer(type));
-	return gcc_jit_rvalue_dereference(p, NULL);
-}
-
-/* An indirect branch to `eip` (EIP and the retired count already set):
- * when the jump cache holds a valid block of this region for it (what
- * jit_native_run would find), jump to that block's label directly. */
-static void ind_dispatch(struct emit *e, gcc_jit_rvalue *eip_rv)
+/* An indirect branch (EIP, the retired count and the flags already
+ * set) goes to the region's dispatch hub for the source's CS base and
+ * mode: a switch on the target EIP over the region's blocks, each case
+ * entering its block when it is still valid, no exit is requested and
+ * the CS limit fits it; anything else returns JIT_NATIVE_IND, and
+ * jit_native_run looks the target up in the jump cache. One hub per
+ * region (not per branch) keeps the function small. */
+static gcc_jit_block *ind_hub(struct emit *e)
 {
 	const struct jit_block *from = e->b;
-	gcc_jit_lvalue *eip = new_local(e), *nb = new_local_of(e, e->u64), *lin = new_local(e);
-	assign(e, eip, eip_rv);
-	assign(e, lin, bin(e, GCC_JIT_BINARY_OP_PLUS, rv(eip), c32(e, from->cs_base)));
-	gcc_jit_rvalue *idx = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND,
-				  bin(e, GCC_JIT_BINARY_OP_BITWISE_XOR, rv(lin),
-				      bin(e, GCC_JIT_BINARY_OP_RSHIFT, rv(lin), c32(e, 10))),
-				  c32(e, SOFT_JMP_CACHE_SIZE - 1));
-	assign(e, nb, rv(field_at(e, bin64(e, GCC_JIT_BINARY_OP_PLUS, c64(e, offsetof(struct soft_cpu, jmp_cache)),
-					   bin64(e, GCC_JIT_BINARY_OP_MULT, cast(e, idx, e->u64),
-						 c64(e, sizeof(struct jit_block *)))), e->u64)));
-	gcc_jit_block *leave_blk;
-	e->cur = branch_if(e, cmp(e, GCC_JIT_COMPARISON_NE, rv(nb), c64(e, 0)), &leave_blk);
-	gcc_jit_rvalue *p = gcc_jit_context_new_bitcast(e->ctx, NULL, rv(nb), gcc_jit_type_get_pointer(e->u8));
-	gcc_jit_lvalue *bp = new_local_of(e, gcc_jit_type_get_pointer(e->u8));
-	assign(e, bp, p);
-	gcc_jit_rvalue *ok = cmp(e, GCC_JIT_COMPARISON_EQ, rv(mem_at(e, rv(bp), offsetof(struct jit_block, eip), e->u32)),
-				 rv(eip));
-#define AND(x, y) gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, (x), (y))
-	ok = AND(ok, cmp(e, GCC_JIT_COMPARISON_EQ, rv(mem_at(e, rv(bp), offsetof(struct jit_block, cs_base), e->u32)),
-			 c32(e, from->cs_base)));
-	ok = AND(ok, cmp(e, GCC_JIT_COMPARISON_EQ, rv(mem_at(e, rv(bp), offsetof(struct jit_block, mode), e->u32)),
-			 c32(e, from->mode)));
-	ok = AND(ok, cmp(e, GCC_JIT_COMPARISON_EQ,
-			 rv(mem_at(e, rv(bp), offsetof(struct jit_block, native_blocks), e->u64)),
-			 c64(e, (uint64_t)(uintptr_t)e->region_blocks)));
-	ok = AND(ok, cast(e, rv(mem_at(e, rv(bp), offsetof(struct jit_block, valid), e->vol_bool)), e->boolt));
-	ok = AND(ok, cmp(e, GCC_JIT_COMPARISON_EQ, rv(CPU_FIELD(exit_request, e->vol_int)), cint(e, 0)));
-	ok = AND(ok, fits_cs(e, rv(mem_at(e, rv(bp), offsetof(struct jit_block, cs_limit_lo), e->u32)),
-			     rv(mem_at(e, rv(bp), offsetof(struct jit_block, cs_limit_hi), e->u32))));
-#undef AND
-	gcc_jit_block *go;
-	gcc_jit_block *yes = branch_if(e, ok, &go);
-	gcc_jit_block_end_with_jump(go, NULL, leave_blk);
-	/* switch (nb->native_entry) over the region's blocks */
+	for (int h = 0; h < e->nr_hubs; h++)
+		if (e->hubs[h].cs_base == from->cs_base && e->hubs[h].mode == from->mode)
+			return e->hubs[h].entry;
+	if (e->nr_hubs == (int)(sizeof(e->hubs) / sizeof(e->hubs[0])))
+		return NULL;
+	gcc_jit_block *saved = e->cur, *entry = new_block(e), *out = new_block(e);
+	e->hubs[e->nr_hubs].cs_base = from->cs_base;
+	e->hubs[e->nr_hubs].mode = from->mode;
+	e->hubs[e->nr_hubs++].entry = entry;
+	/* out: return JIT_NATIVE_RET(ind_from, JIT_NATIVE_IND), from the
+	 * hub's state: the record in the locals */
+	int fl = e->fl;
+	e->fl = FL_LOCALS;
+	e->cur = out;
+	flags_flush(e);
+	flush_retired(e);
+	e->fl = fl;
+	gcc_jit_block_end_with_return(
+		out, NULL,
+		gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_BITWISE_OR, e->intt,
+					      gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LSHIFT,
+									    e->intt, rv(e->ind_from), cint(e, 2)),
+					      cint(e, JIT_NATIVE_IND)));
 	gcc_jit_case **cases = calloc(e->batch->nr ? e->batch->nr : 1, sizeof(*cases));
 	int n = 0;
 	for (unsigned i = 0; cases && i < e->batch->nr; i++) {
 		const struct jit_block *to = e->batch->copy[i];
 		if (!e->labels[i] || to->cs_base != from->cs_base || to->mode != from->mode)
 			continue;
-		gcc_jit_rvalue *v = cint(e, (int)e->region_of[i]);
-		cases[n++] = gcc_jit_context_new_case(e->ctx, v, v, e->labels[i]);
+		bool dup = false;
+		for (unsigned k = 0; k < i && !dup; k++)
+			dup = e->labels[k] && e->batch->copy[k]->eip == to->eip && e->batch->copy[k]->cs_base == to->cs_base &&
+			      e->batch->copy[k]->mode == to->mode;
+		if (dup)
+			continue;
+		/* stub: if (valid && !exit_request && the limit fits) goto block */
+		gcc_jit_block *stub = new_block(e);
+		gcc_jit_lvalue *valid = gcc_jit_rvalue_dereference(
+			gcc_jit_context_new_rvalue_from_ptr(e->ctx, gcc_jit_type_get_pointer(e->vol_bool),
+							    &e->batch->orig[i]->valid), NULL);
+		e->cur = stub;
+		gcc_jit_rvalue *go = gcc_jit_context_new_binary_op(
+			e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, cast(e, rv(valid), e->boolt),
+			cmp(e, GCC_JIT_COMPARISON_EQ, rv(CPU_FIELD(exit_request, e->vol_int)), cint(e, 0)));
+		go = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, go,
+						   fits_cs(e, c32(e, to->cs_limit_lo), c32(e, to->cs_limit_hi)));
+		gcc_jit_block_end_with_conditional(stub, NULL, go, e->labels[i], out);
+		gcc_jit_rvalue *v = c32(e, to->eip);
+		cases[n++] = gcc_jit_context_new_case(e->ctx, v, v, stub);
 	}
-	gcc_jit_block_end_with_switch(yes, NULL, rv(mem_at(e, rv(bp), offsetof(struct jit_block, native_entry), e->intt)),
-				      leave_blk, n, cases);
+	gcc_jit_block_end_with_switch(entry, NULL, rv(e->ind_eip), out, n, cases);
 	free(cases);
-	e->cur = leave_blk;
+	e->cur = saved;
+	return entry;
 }
 
 /* Exit through slot s (EXIT_JMP, and both sides of BRANCH/JCC). */
 static void exit_slot(struct emit *e, int s)
 {
 	uint32_t eip = e->b->exit_eip[s];
-	flags_store(e);
 	add_retired(e, e->b->exit_retired[s]);
 	int to = link_target(e, eip);
 	if (to >= 0) {
-		/* if (to->valid && !cpu->exit_request) goto to; */
+		flags_to_locals(e);   /* every block starts with the record there */
+		/* if (to->valid && !cpu->exit_request) goto to; exit_request
+		 * only on a backward jump: every loop has one, so a region
+		 * cannot run on without seeing it */
+		const struct jit_block *tb = e->batch->copy[to];
 		gcc_jit_lvalue *valid = gcc_jit_rvalue_dereference(
 			gcc_jit_context_new_rvalue_from_ptr(e->ctx, gcc_jit_type_get_pointer(e->vol_bool),
 							    &e->batch->orig[to]->valid), NULL);
-		gcc_jit_lvalue *req = CPU_FIELD(exit_request, e->vol_int);
-		gcc_jit_rvalue *go = gcc_jit_context_new_binary_op(
-			e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, cast(e, rv(valid), e->boolt),
-			cmp(e, GCC_JIT_COMPARISON_EQ, rv(req), cint(e, 0)));
-		const struct jit_block *tb = e->batch->copy[to];
+		gcc_jit_rvalue *go = cast(e, rv(valid), e->boolt);
+		if (tb->eip <= e->b->eip)
+			go = gcc_jit_context_new_binary_op(
+				e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, go,
+				cmp(e, GCC_JIT_COMPARISON_EQ, rv(CPU_FIELD(exit_request, e->vol_int)), cint(e, 0)));
 		if (!limits_cover(e, tb))
 			go = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, go,
 							   fits_cs(e, c32(e, tb->cs_limit_lo), c32(e, tb->cs_limit_hi)));
@@ -516,7 +556,8 @@ static void exit_slot(struct emit *e, int s)
 static void exit_cond(struct emit *e, gcc_jit_rvalue *cond_bool)
 {
 	gcc_jit_block *no;
-	flags_store(e);   /* once, before the branch */
+	if (link_target(e, e->b->exit_eip[0]) >= 0 || link_target(e, e->b->exit_eip[1]) >= 0)
+		flags_to_locals(e);   /* once, before the branch */
 	gcc_jit_block *yes = branch_if(e, cond_bool, &no);
 	e->cur = yes;
 	exit_slot(e, 0);
@@ -526,7 +567,6 @@ static void exit_cond(struct emit *e, gcc_jit_rvalue *cond_bool)
 /* The SMC exit after instruction op->insn (EIP already set). */
 static void smc_exit(struct emit *e)
 {
-	flags_flush(e);
 	assign(e, CPU_FIELD(mmu.code_written, e->boolt), gcc_jit_context_zero(e->ctx, e->boolt));
 	gcc_jit_lvalue *n = CPU_FIELD(stats.smc_exits, e->u64);
 	assign(e, n, bin64(e, GCC_JIT_BINARY_OP_PLUS, rv(n), c64(e, 1)));
@@ -661,22 +701,34 @@ static gcc_jit_rvalue *seg_linear(struct emit *e, gcc_jit_rvalue *offset)
 	sync_state(e);
 	gcc_jit_rvalue *args[2] = { cpu_arg(e), opptr(e) };
 	eval(e, call(e, e->voidt, (void *)glue_seg_fault, 2, args));
-	gcc_jit_block_end_with_return(e->cur, NULL, cint(e, JIT_NATIVE_RET(e->region_index, JIT_NATIVE_LEAVE)));
+	leave(e, JIT_NATIVE_LEAVE);   /* not reached */
 	e->cur = ok;
 	gcc_jit_rvalue *base = cast(e, rv(field(e, seg + offsetof(struct cpu_segment, base), e->u64)), e->u32);
 	return bin(e, GCC_JIT_BINARY_OP_PLUS, rv(off), base);
 }
 
 /* ---- flags ----
- * The lazy-flags record (struct lazy_flags) of the last flag-writing op
- * of a block is not stored by the op: it stays *pending* in locals
- * (e->pend) and is stored where the tier-0 state must be whole: on the
- * cold path of every call out (sync_state: helpers, slow paths, faults)
- * and at every exit. So a block's hot path stores at most one record,
- * however many flag-writing ops it has. A pending INC/DEC whose old CF was
- * not known (aux2 NULL) reads it from the record in memory when stored:
- * memory then holds either the record before it or its own, and both
- * have the same CF. IMUL's "flags before" are read the same way. */
+ * Where the current lazy-flags record (struct lazy_flags) is, while a
+ * region runs, is known at compile time (e->fl):
+ * - FL_PEND: it is the last flag-writing op of this block (e->pend: its
+ *   values in the op's locals): nothing was stored for it;
+ * - FL_LOCALS: in the region's locals e->L (the record that blocks jump
+ *   to each other with: every block starts in this state, and the
+ *   region's entry loads them);
+ * - FL_BOTH: in the locals and in struct soft_cpu, the same;
+ * - FL_MEMORY: in struct soft_cpu only (after a helper that writes it).
+ * struct soft_cpu is brought up to date (flags_flush) where the tier-0
+ * state must be whole: on the cold path of every call out (sync_state:
+ * slow paths, faults), before helpers, and when the region returns. A
+ * loop that stays in the region stores no record at all on its hot path.
+ *
+ * A pending INC/DEC whose old CF was not known at the op (aux2 NULL), and
+ * a pending IMUL (whose record keeps the flags before it), take them from
+ * the record before them when they are stored: it is in the locals
+ * (pend.prev == FL_LOCALS: nothing changes the locals while an op is
+ * pending) or in memory (FL_MEMORY: memory then holds the record before
+ * or, after a cold-path store, the op's own one, which has the same CF
+ * and the same kept flags). */
 
 /* x masked to the size of the flags op */
 static gcc_jit_rvalue *cc_zext(struct emit *e, gcc_jit_rvalue *x)
@@ -692,104 +744,192 @@ static gcc_jit_rvalue *cc_sext(struct emit *e, gcc_jit_rvalue *x)
 	return cast(e, cast(e, x, narrow), e->i32);
 }
 
-/* CF (0/1) from the record in memory, which must be current: inline
- * for logic ops, 32-bit SUB and INC/DEC, through interp_carry otherwise. */
-static gcc_jit_rvalue *carry_from_record(struct emit *e)
+/* The five words of a record: in struct soft_cpu, or in the locals. */
+struct record {
+	gcc_jit_rvalue *opsize;   /* op | size << 8 (uint16_t) */
+	gcc_jit_rvalue *dst, *src, *aux, *aux2;
+};
+static struct record record_in_memory(struct emit *e)
 {
-	gcc_jit_lvalue *c = new_local(e), *ccop = new_local_of(e, e->u8);
+	struct record r = {
+		rv(CPU_FIELD(cc.op, e->u16)), rv(CPU_FIELD(cc.dst, e->u32)), rv(CPU_FIELD(cc.src, e->u32)),
+		rv(CPU_FIELD(cc.aux, e->u32)), rv(CPU_FIELD(cc.aux2, e->u32)),
+	};
+	return r;
+}
+static struct record record_in_locals(struct emit *e)
+{
+	struct record r = { rv(e->L.opsize), rv(e->L.dst), rv(e->L.src), rv(e->L.aux), rv(e->L.aux2) };
+	return r;
+}
+
+/* CF (0/1) of a record: inline for logic ops, 32-bit SUB and INC/DEC,
+ * through interp_carry otherwise. */
+static gcc_jit_rvalue *carry_of(struct emit *e, struct record (*where)(struct emit *))
+{
+	gcc_jit_lvalue *c = new_local(e), *opsize = new_local(e);
 	gcc_jit_block *join = new_block(e), *not_logic, *not_sub, *other;
-	assign(e, ccop, rv(CPU_FIELD(cc.op, e->u8)));
-	gcc_jit_rvalue *op32 = cast(e, rv(ccop), e->u32);
+	assign(e, opsize, cast(e, where(e).opsize, e->u32));
+	gcc_jit_rvalue *op32 = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, rv(opsize), c32(e, 0xff));
 	gcc_jit_block *logic = branch_if(e, cmp(e, GCC_JIT_COMPARISON_EQ, op32, c32(e, CC_OP_LOGIC)), &not_logic);
 	gcc_jit_block_add_assignment(logic, NULL, c, c32(e, 0));
 	gcc_jit_block_end_with_jump(logic, NULL, join);
 	e->cur = not_logic;
-	gcc_jit_rvalue *sub4 = gcc_jit_context_new_binary_op(
-		e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, cmp(e, GCC_JIT_COMPARISON_EQ, op32, c32(e, CC_OP_SUB)),
-		cmp(e, GCC_JIT_COMPARISON_EQ, cast(e, rv(CPU_FIELD(cc.size, e->u8)), e->u32), c32(e, 4)));
-	gcc_jit_block *sub = branch_if(e, sub4, &not_sub);
+	gcc_jit_block *sub = branch_if(e, cmp(e, GCC_JIT_COMPARISON_EQ, rv(opsize), c32(e, CC_OP_SUB | 4 << 8)), &not_sub);
 	e->cur = sub;
-	assign(e, c, cmp32(e, GCC_JIT_COMPARISON_LT, rv(CPU_FIELD(cc.aux, e->u32)), rv(CPU_FIELD(cc.src, e->u32))));
+	assign(e, c, cmp32(e, GCC_JIT_COMPARISON_LT, where(e).aux, where(e).src));
 	gcc_jit_block_end_with_jump(e->cur, NULL, join);
 	e->cur = not_sub;
+	op32 = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, rv(opsize), c32(e, 0xff));
 	gcc_jit_rvalue *incdec = gcc_jit_context_new_binary_op(
 		e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_OR, e->boolt, cmp(e, GCC_JIT_COMPARISON_EQ, op32, c32(e, CC_OP_INC)),
 		cmp(e, GCC_JIT_COMPARISON_EQ, op32, c32(e, CC_OP_DEC)));
 	gcc_jit_block *id = branch_if(e, incdec, &other);
 	e->cur = id;
-	assign(e, c, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, rv(CPU_FIELD(cc.aux2, e->u32)), c32(e, 1)));
+	assign(e, c, bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, where(e).aux2, c32(e, 1)));
 	gcc_jit_block_end_with_jump(e->cur, NULL, join);
 	e->cur = other;
-	gcc_jit_rvalue *args[1] = { cpu_arg(e) };
-	assign(e, c, call(e, e->u32, (void *)glue_carry, 1, args));
+	struct record r = where(e);
+	gcc_jit_rvalue *args[5] = { rv(opsize), r.dst, r.src, r.aux, r.aux2 };
+	assign(e, c, call(e, e->u32, (void *)glue_carry_of, 5, args));
 	gcc_jit_block_end_with_jump(e->cur, NULL, join);
 	e->cur = join;
 	return rv(c);
 }
+/* The six arithmetic flags (flags_compute) of a record, through a call. */
+static gcc_jit_rvalue *flags_of(struct emit *e, struct record (*where)(struct emit *))
+{
+	struct record r = where(e);
+	gcc_jit_rvalue *args[5] = { cast(e, r.opsize, e->u32), r.dst, r.src, r.aux, r.aux2 };
+	gcc_jit_lvalue *f = new_local(e);
+	assign(e, f, call(e, e->u32, (void *)glue_flags_of, 5, args));
+	return rv(f);
+}
 
 /* A flag-writing op: its record becomes the pending one (dst, src, aux,
- * aux2 as enum cc_op says; NULL: not stored, or for INC/DEC's aux2: the
- * old CF from memory). */
+ * aux2 as enum cc_op says; NULL: not stored, or for INC/DEC and IMUL's
+ * aux2: taken from the record before, see above). */
 static void flags_defer(struct emit *e, int kind, unsigned size, gcc_jit_lvalue *dst, gcc_jit_lvalue *src,
 			gcc_jit_lvalue *aux, gcc_jit_lvalue *aux2)
 {
+	bool lazy = !aux2 && (kind == CC_OP_INC || kind == CC_OP_DEC || kind == CC_OP_MUL || kind == CC_OP_IMUL);
+	if (lazy && e->fl == FL_PEND)
+		flags_to_locals(e);   /* the record before it must stay somewhere */
+	e->pend.prev = e->fl == FL_MEMORY ? FL_MEMORY : FL_LOCALS;
 	e->pend.kind = kind;
 	e->pend.size = size;
 	e->pend.dst = dst;
 	e->pend.src = src;
 	e->pend.aux = aux;
 	e->pend.aux2 = aux2;
+	e->fl = FL_PEND;
 }
-/* Stores the pending record at e->cur; it stays pending (the caller may
- * be on a cold path). */
+/* The pending record's aux2 (computed here when lazy), or NULL when its
+ * kind has none. */
+static gcc_jit_rvalue *pend_aux2(struct emit *e)
+{
+	if (e->pend.aux2)
+		return rv(e->pend.aux2);
+	struct record (*prev)(struct emit *) = e->pend.prev == FL_MEMORY ? record_in_memory : record_in_locals;
+	if (e->pend.kind == CC_OP_INC || e->pend.kind == CC_OP_DEC)
+		return carry_of(e, prev);
+	if (e->pend.kind == CC_OP_MUL || e->pend.kind == CC_OP_IMUL)
+		return flags_of(e, prev);
+	return NULL;
+}
+static gcc_jit_rvalue *pend_opsize(struct emit *e)
+{
+	return gcc_jit_context_new_rvalue_from_int(e->ctx, e->u16, e->pend.kind | (int)e->pend.size << 8);
+}
+/* Brings struct soft_cpu up to date at e->cur; the state stays as it is
+ * (the caller may be on a cold path, or about to return). */
 static void flags_flush(struct emit *e)
 {
-	if (e->pend.kind < 0)
-		return;
-	gcc_jit_rvalue *aux2 = e->pend.aux2 ? rv(e->pend.aux2) : NULL;
-	if (!aux2 && (e->pend.kind == CC_OP_INC || e->pend.kind == CC_OP_DEC))
-		aux2 = carry_from_record(e);
-	if (!aux2 && (e->pend.kind == CC_OP_MUL || e->pend.kind == CC_OP_IMUL)) {
-		/* the flags before it (they keep SF ZF AF PF); the record
-		 * in memory is the one before it, or its own (same flags) */
-		gcc_jit_rvalue *args[1] = { cpu_arg(e) };
-		gcc_jit_lvalue *old = new_local(e);
-		assign(e, old, call(e, e->u32, (void *)glue_flags, 1, args));
-		aux2 = rv(old);
+	if (e->fl == FL_PEND) {
+		gcc_jit_rvalue *aux2 = pend_aux2(e);
+		assign(e, CPU_FIELD(cc.op, e->u16), pend_opsize(e));   /* op and size: one 16-bit store */
+		assign(e, CPU_FIELD(cc.dst, e->u32), rv(e->pend.dst));
+		if (e->pend.src)
+			assign(e, CPU_FIELD(cc.src, e->u32), rv(e->pend.src));
+		if (e->pend.aux)
+			assign(e, CPU_FIELD(cc.aux, e->u32), rv(e->pend.aux));
+		if (aux2)
+			assign(e, CPU_FIELD(cc.aux2, e->u32), aux2);
+	} else if (e->fl == FL_LOCALS) {
+		assign(e, CPU_FIELD(cc.op, e->u16), rv(e->L.opsize));
+		assign(e, CPU_FIELD(cc.dst, e->u32), rv(e->L.dst));
+		assign(e, CPU_FIELD(cc.src, e->u32), rv(e->L.src));
+		assign(e, CPU_FIELD(cc.aux, e->u32), rv(e->L.aux));
+		assign(e, CPU_FIELD(cc.aux2, e->u32), rv(e->L.aux2));
 	}
-	/* op and size are adjacent bytes: one 16-bit store */
-	assign(e, CPU_FIELD(cc.op, e->u16),
-	       gcc_jit_context_new_rvalue_from_int(e->ctx, e->u16, e->pend.kind | (int)e->pend.size << 8));
-	assign(e, CPU_FIELD(cc.dst, e->u32), rv(e->pend.dst));
-	if (e->pend.src)
-		assign(e, CPU_FIELD(cc.src, e->u32), rv(e->pend.src));
-	if (e->pend.aux)
-		assign(e, CPU_FIELD(cc.aux, e->u32), rv(e->pend.aux));
-	if (aux2)
-		assign(e, CPU_FIELD(cc.aux2, e->u32), aux2);
 }
-/* Stores it on the main path: memory is current from here on. */
+/* Brings the locals up to date, on the main path (before jumping to
+ * another block of the region). */
+static void flags_to_locals(struct emit *e)
+{
+	if (e->fl == FL_PEND) {
+		gcc_jit_rvalue *aux2 = pend_aux2(e);   /* before the locals change */
+		gcc_jit_lvalue *a2 = NULL;
+		if (aux2) {
+			a2 = new_local(e);
+			assign(e, a2, aux2);
+		}
+		assign(e, e->L.opsize, pend_opsize(e));
+		assign(e, e->L.dst, rv(e->pend.dst));
+		if (e->pend.src)
+			assign(e, e->L.src, rv(e->pend.src));
+		if (e->pend.aux)
+			assign(e, e->L.aux, rv(e->pend.aux));
+		if (a2)
+			assign(e, e->L.aux2, rv(a2));
+	} else if (e->fl == FL_MEMORY) {
+		struct record r = record_in_memory(e);
+		assign(e, e->L.opsize, r.opsize);
+		assign(e, e->L.dst, r.dst);
+		assign(e, e->L.src, r.src);
+		assign(e, e->L.aux, r.aux);
+		assign(e, e->L.aux2, r.aux2);
+		e->fl = FL_BOTH;
+		return;
+	}
+	if (e->fl == FL_PEND)
+		e->fl = FL_LOCALS;
+}
+/* Brings struct soft_cpu up to date on the main path, before a call that
+ * reads the record (the locals stay current too, when they were). */
 static void flags_store(struct emit *e)
 {
+	if (e->fl == FL_PEND)
+		flags_to_locals(e);
 	flags_flush(e);
-	e->pend.kind = -1;
+	if (e->fl == FL_LOCALS)
+		e->fl = FL_BOTH;
+}
+/* After a call that may have written the record in struct soft_cpu. */
+static void flags_written_by_call(struct emit *e)
+{
+	e->fl = FL_MEMORY;
 }
 /* Before a call out of compiled code on a cold path (a slow path, a
- * fault): the record, and cur_block for soft_fault_recover. */
+ * fault): the record, the retired count, and cur_block for
+ * soft_fault_recover. */
 static void sync_state(struct emit *e)
 {
 	flags_flush(e);
+	flush_retired(e);
 	assign(e, field(e, offsetof(struct soft_cpu, cur_block), e->vptr), ptr(e, e->orig));
 }
-/* The same on the main path (helpers, port I/O). */
+/* The same on the main path, before a call that may read or write
+ * anything (helpers, port I/O). */
 static void sync_state_main(struct emit *e)
 {
+	flags_store(e);
 	sync_state(e);
-	e->pend.kind = -1;
+	flags_written_by_call(e);
 }
 
 /* The old CF of an INC/DEC (whose record keeps it), as a local, or NULL
- * when only the record in memory knows it (nothing pending). */
+ * when only the record before knows it (then it is read when needed). */
 static gcc_jit_lvalue *carry_for_incdec(struct emit *e);
 
 /* Condition `cond` (0-15) straight from the operands of the last fused
@@ -816,8 +956,8 @@ static gcc_jit_rvalue *cond_known(struct emit *e, unsigned cond)
 		case 1: {   /* the kept CF */
 			gcc_jit_rvalue *c = e->cc_y ? rv(e->cc_y) : NULL;
 			if (!c) {
-				flags_store(e);   /* memory holds the same CF */
-				c = carry_from_record(e);
+				flags_store(e);   /* computes the lazy CF into the record */
+				c = carry_of(e, record_in_memory);
 			}
 			r = cmp(e, GCC_JIT_COMPARISON_NE, c, c32(e, 0));
 			break;
@@ -882,13 +1022,13 @@ static gcc_jit_rvalue *emit_carry(struct emit *e)
 	default: break;
 	}
 	flags_store(e);
-	return carry_from_record(e);
+	return carry_of(e, record_in_memory);
 }
 
 static gcc_jit_lvalue *carry_for_incdec(struct emit *e)
 {
-	if (e->cc_kind < 0 && e->pend.kind < 0)
-		return NULL;
+	if (e->cc_kind < 0)
+		return NULL;   /* lazy: see flags_defer */
 	gcc_jit_lvalue *c = new_local(e);
 	assign(e, c, emit_carry(e));
 	return c;
@@ -1008,7 +1148,6 @@ static bool emit_imul2_inline(struct emit *e)
 	unsigned size = op->imm;
 	if (size != 2 && size != 4)
 		return false;
-	flags_store(e);   /* the record in memory must be the one before it */
 	gcc_jit_type *i64 = gcc_jit_context_get_int_type(e->ctx, 8, 1);
 	gcc_jit_lvalue *p = new_local_of(e, i64), *res = new_local(e), *ovf = new_local(e), *zero = new_local(e);
 	assign(e, p, gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_MULT, i64, sext64(e, T(e, op->a), size),
@@ -1206,6 +1345,7 @@ static bool emit_op(struct emit *e, bool *done)
 		flags_store(e);
 		args[0] = cpu_arg(e); args[1] = A; args[2] = c32(e, op->imm);
 		eval(e, call(e, e->voidt, (void *)soft_cpu_set_flags, 3, args));
+		flags_written_by_call(e);
 		return true;
 	case IR_LD8: case IR_LD16: case IR_LD32:
 		assign(e, D, emit_load(e, A, op->opc == IR_LD8 ? 1 : op->opc == IR_LD16 ? 2 : 4));
@@ -1244,6 +1384,7 @@ static bool emit_op(struct emit *e, bool *done)
 			flags_store(e);
 			args[0] = cpu_arg(e); args[1] = c32(e, op->imm); args[2] = A; args[3] = B; args[4] = C;
 			assign(e, D, call(e, e->u32, (void *)jit_helpers[op->aux].fn, 5, args));
+			flags_written_by_call(e);
 			return true;
 		}
 		sync_state_main(e);
@@ -1268,7 +1409,7 @@ static bool emit_op(struct emit *e, bool *done)
 		sync_state(e);
 		args[0] = cpu_arg(e); args[1] = opptr(e); args[2] = A;
 		eval(e, call(e, e->voidt, (void *)glue_chkip, 3, args));
-		gcc_jit_block_end_with_return(e->cur, NULL, cint(e, JIT_NATIVE_RET(e->region_index, JIT_NATIVE_LEAVE)));
+		leave(e, JIT_NATIVE_LEAVE);   /* not reached */
 		e->cur = ok;
 		return true;
 	}
@@ -1331,22 +1472,28 @@ static bool emit_op(struct emit *e, bool *done)
 		*done = true;
 		return true;
 	case IR_EXIT_IND: case IR_EXIT_DYN:
-		flags_store(e);
 		set_rip(e, A);
 		add_retired(e, op->insn + 1u);
-		if (op->opc == IR_EXIT_IND && e->opt->link_blocks)
-			ind_dispatch(e, A);
+		if (op->opc == IR_EXIT_IND && e->opt->link_blocks) {
+			gcc_jit_block *hub = ind_hub(e);
+			if (hub) {
+				flags_to_locals(e);   /* the hub's state */
+				assign(e, e->ind_eip, A);
+				assign(e, e->ind_from, cint(e, (int)e->region_index));
+				gcc_jit_block_end_with_jump(e->cur, NULL, hub);
+				*done = true;
+				return true;
+			}
+		}
 		leave(e, op->opc == IR_EXIT_IND ? JIT_NATIVE_IND : JIT_NATIVE_LEAVE);
 		*done = true;
 		return true;
 	case IR_EXIT_STATE:
-		flags_store(e);
 		add_retired(e, op->insn + 1u);
 		leave(e, JIT_NATIVE_LEAVE);
 		*done = true;
 		return true;
 	case IR_EXIT_HLT:
-		flags_store(e);
 		set_rip(e, c32(e, op->imm));
 		add_retired(e, op->insn + 1u);
 		assign(e, CPU_FIELD(halted, e->boolt), gcc_jit_context_one(e->ctx, e->boolt));
@@ -1439,7 +1586,7 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 	region->generation = batch->generation;
 
 	struct emit e = { .batch = batch, .opt = opt, .labels = labels, .region_of = region_of, .cc_kind = -1,
-			  .pend.kind = -1,
+			  .fl = FL_LOCALS,
 			  .region_blocks = region->blocks };
 	e.ctx = gcc_jit_context_acquire();
 	if (!e.ctx) {
@@ -1485,6 +1632,17 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 		e.r[r] = gcc_jit_function_new_local(e.fn, NULL, e.u32, name);
 	}
 	reload_regs(&e);
+	e.retired = gcc_jit_function_new_local(e.fn, NULL, e.u64, "retired");
+	e.L.opsize = gcc_jit_function_new_local(e.fn, NULL, e.u16, "fl_opsize");
+	e.L.dst = gcc_jit_function_new_local(e.fn, NULL, e.u32, "fl_dst");
+	e.L.src = gcc_jit_function_new_local(e.fn, NULL, e.u32, "fl_src");
+	e.L.aux = gcc_jit_function_new_local(e.fn, NULL, e.u32, "fl_aux");
+	e.L.aux2 = gcc_jit_function_new_local(e.fn, NULL, e.u32, "fl_aux2");
+	e.fl = FL_MEMORY;
+	flags_to_locals(&e);
+	e.ind_eip = gcc_jit_function_new_local(e.fn, NULL, e.u32, "ind_eip");
+	e.ind_from = gcc_jit_function_new_local(e.fn, NULL, e.intt, "ind_from");
+	assign(&e, e.retired, c64(&e, 0));
 	gcc_jit_case **cases = calloc(region->nr_blocks, sizeof(*cases));
 	if (!cases) {
 		gcc_jit_context_release(e.ctx);
@@ -1512,7 +1670,7 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 		e.orig = batch->orig[i];
 		e.cur = labels[i];
 		e.cc_kind = -1;
-		e.pend.kind = -1;
+		e.fl = FL_LOCALS;
 		e.smc_state = SMC_NONE;
 		e.smc_flag = NULL;
 		memset(e.t_known, 0, sizeof(e.t_known));
@@ -1530,6 +1688,10 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 	const char *dump = getenv("MORPHEUS_JIT_DUMP");
 	if (dump && *dump)
 		gcc_jit_context_dump_to_file(e.ctx, dump, 0);
+	/* MORPHEUS_JIT_KEEP: keep libgccjit's temporary directory (the .so
+	 * that perf annotate can read) */
+	if (getenv("MORPHEUS_JIT_KEEP"))
+		gcc_jit_context_set_bool_option(e.ctx, GCC_JIT_BOOL_OPTION_KEEP_INTERMEDIATES, 1);
 	if (getenv("MORPHEUS_JIT_DUMP_ASM"))   /* the assembly, to stderr */
 		gcc_jit_context_set_bool_option(e.ctx, GCC_JIT_BOOL_OPTION_DUMP_GENERATED_CODE, 1);
 	gcc_jit_result *res = gcc_jit_context_compile(e.ctx);

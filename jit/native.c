@@ -362,6 +362,7 @@ void jit_native_run(struct soft_cpu *cpu, struct jit_block *b, struct jit_exit *
 			machine_trace(cpu->m, "exec", "block cs_base 0x%x eip 0x%x phys 0x%llx (%u instructions, tier 1)",
 				      b->cs_base, b->eip, (unsigned long long)b->phys, b->nr_insns);
 		int r = b->native(cpu, b->native_entry);
+		cpu->native->stats.region_calls++;
 		struct jit_block *from = b->native_blocks[r >> 2];
 		int kind = r & 3;
 		struct jit_block *next = NULL;

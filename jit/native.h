@@ -48,6 +48,7 @@ struct jit_native_stats {
 	uint64_t compile_ns;        /* total time in libgccjit */
 	uint64_t wait_ns;           /* time the vCPU waited for the compiler */
 	uint64_t tier1_retired;     /* instructions retired in compiled code */
+	uint64_t region_calls;      /* calls of a region's function (jit_native_run) */
 	uint64_t queued;            /* blocks handed to the compile thread */
 	const char *first_unsupported;   /* name of the first unsupported op, or NULL */
 	char first_error[160];      /* the first libgccjit error, or "" */
