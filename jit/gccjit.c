@@ -458,8 +458,7 @@ static gcc_jit_rvalue *fits_cs(struct emit *e, gcc_jit_rvalue *lo, gcc_jit_rvalu
 /* An indirect branch (EIP, the retired count and the flags already
  * set) goes to the region's dispatch hub for the source's CS base and
  * mode: a switch on the target EIP over the region's blocks, each case
- * entering its block when it is still valid, no exit is requested and
- * the CS limit fits it; anything else returns JIT_NATIVE_IND, and
+ * entering its block when no exit is requested and the CS limit fits it; anything else returns JIT_NATIVE_IND, and
  * jit_native_run looks the target up in the jump cache. One hub per
  * region (not per branch) keeps the function small. */
 static gcc_jit_block *ind_hub(struct emit *e)
@@ -500,15 +499,10 @@ static gcc_jit_block *ind_hub(struct emit *e)
 			      e->batch->copy[k]->mode == to->mode;
 		if (dup)
 			continue;
-		/* stub: if (valid && !exit_request && the limit fits) goto block */
+		/* stub: if (!exit_request && the limit fits) goto block */
 		gcc_jit_block *stub = new_block(e);
-		gcc_jit_lvalue *valid = gcc_jit_rvalue_dereference(
-			gcc_jit_context_new_rvalue_from_ptr(e->ctx, gcc_jit_type_get_pointer(e->vol_bool),
-							    &e->batch->orig[i]->valid), NULL);
 		e->cur = stub;
-		gcc_jit_rvalue *go = gcc_jit_context_new_binary_op(
-			e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, cast(e, rv(valid), e->boolt),
-			cmp(e, GCC_JIT_COMPARISON_EQ, rv(CPU_FIELD(exit_request, e->vol_int)), cint(e, 0)));
+		gcc_jit_rvalue *go = cmp(e, GCC_JIT_COMPARISON_EQ, rv(CPU_FIELD(exit_request, e->vol_int)), cint(e, 0));
 		go = gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, go,
 						   fits_cs(e, c32(e, to->cs_limit_lo), c32(e, to->cs_limit_hi)));
 		gcc_jit_block_end_with_conditional(stub, NULL, go, e->labels[i], out);
@@ -521,6 +515,19 @@ static gcc_jit_block *ind_hub(struct emit *e)
 	return entry;
 }
 
+/* True (a bool rvalue) unless an instruction since the last SMCCHK may
+ * have stored into translated code (e->smc_state). */
+static gcc_jit_rvalue *smc_clear(struct emit *e)
+{
+	if (e->smc_state == SMC_LOCAL)
+		return gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_LOGICAL_NEGATE, e->boolt,
+						    rv(e->smc_flag));
+	if (e->smc_state == SMC_MEMORY)
+		return gcc_jit_context_new_unary_op(e->ctx, NULL, GCC_JIT_UNARY_OP_LOGICAL_NEGATE, e->boolt,
+						    rv(CPU_FIELD(mmu.code_written, e->vol_bool)));
+	return gcc_jit_context_one(e->ctx, e->boolt);
+}
+
 /* Exit through slot s (EXIT_JMP, and both sides of BRANCH/JCC). */
 static void exit_slot(struct emit *e, int s)
 {
@@ -529,14 +536,15 @@ static void exit_slot(struct emit *e, int s)
 	int to = link_target(e, eip);
 	if (to >= 0) {
 		flags_to_locals(e);   /* every block starts with the record there */
-		/* if (to->valid && !cpu->exit_request) goto to; exit_request
-		 * only on a backward jump: every loop has one, so a region
-		 * cannot run on without seeing it */
+		/* goto to, unless an exit is requested (checked on backward
+		 * jumps only: every loop has one, so a region cannot run on
+		 * without seeing it) or this block's last instruction stored
+		 * into translated code. The region's blocks need no validity
+		 * check: native.c never enters a region with an invalid
+		 * block, and a store that invalidates one leaves the region
+		 * (SMCCHK, or here). */
 		const struct jit_block *tb = e->batch->copy[to];
-		gcc_jit_lvalue *valid = gcc_jit_rvalue_dereference(
-			gcc_jit_context_new_rvalue_from_ptr(e->ctx, gcc_jit_type_get_pointer(e->vol_bool),
-							    &e->batch->orig[to]->valid), NULL);
-		gcc_jit_rvalue *go = cast(e, rv(valid), e->boolt);
+		gcc_jit_rvalue *go = smc_clear(e);
 		if (tb->eip <= e->b->eip)
 			go = gcc_jit_context_new_binary_op(
 				e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, go,
@@ -1477,6 +1485,12 @@ static bool emit_op(struct emit *e, bool *done)
 		if (op->opc == IR_EXIT_IND && e->opt->link_blocks) {
 			gcc_jit_block *hub = ind_hub(e);
 			if (hub) {
+				/* not after a store into translated code */
+				gcc_jit_block *stop;
+				gcc_jit_block *go = branch_if(e, smc_clear(e), &stop);
+				e->cur = stop;
+				leave(e, JIT_NATIVE_IND);
+				e->cur = go;
 				flags_to_locals(e);   /* the hub's state */
 				assign(e, e->ind_eip, A);
 				assign(e, e->ind_from, cint(e, (int)e->region_index));

@@ -200,8 +200,10 @@ static void release_list(struct jit_native *n, struct jit_region **list)
 		struct jit_region *r = *list;
 		*list = r->next;
 		for (unsigned i = 0; i < r->nr_blocks; i++)
-			if (r->blocks[i]->native_blocks == r->blocks)
+			if (r->blocks[i]->native_blocks == r->blocks) {
 				r->blocks[i]->native = NULL;
+				r->blocks[i]->native_blocks = NULL;
+			}
 		jit_region_release(r);
 		n->stats.released++;
 	}
@@ -264,14 +266,22 @@ void jit_native_hot(struct soft_cpu *cpu, struct jit_block *b)
 	pthread_mutex_unlock(&n->lock);
 }
 
-/* Sets the blocks of region r that are still valid to run its code;
- * false when none is (r is then not needed). */
+/* Sets the blocks of region r to run its code (those not in another
+ * region yet); false when r is not needed. A region's code jumps between
+ * its blocks without checking that they are still valid, so a region is
+ * installed only when all its blocks are (and released by sweep as soon
+ * as one is not). */
 static bool install(struct jit_native *n, struct jit_region *r)
 {
+	for (unsigned i = 0; i < r->nr_blocks; i++)
+		if (!r->blocks[i]->valid) {
+			n->stats.discarded += r->nr_blocks;
+			return false;
+		}
 	unsigned live = 0;
 	for (unsigned i = 0; i < r->nr_blocks; i++) {
 		struct jit_block *b = r->blocks[i];
-		if (!b->valid || b->native) {
+		if (b->native) {
 			n->stats.discarded++;
 			continue;
 		}
@@ -283,21 +293,31 @@ static bool install(struct jit_native *n, struct jit_region *r)
 	return live > 0;
 }
 
-/* Releases the regions none of whose blocks is valid any more. */
+/* Releases the regions that hold an invalid block (their code may jump
+ * to it) or that no block runs any more. Their valid blocks go back to
+ * tier 0; with --jit on they may get hot and be compiled again. */
 static void sweep(struct jit_native *n)
 {
 	struct jit_region **p = &n->regions;
 	while (*p) {
 		struct jit_region *r = *p;
-		bool live = false;
-		for (unsigned i = 0; i < r->nr_blocks && !live; i++)
-			live = r->blocks[i]->valid && r->blocks[i]->native_blocks == r->blocks;
-		if (live) {
+		bool all_valid = true, used = false;
+		for (unsigned i = 0; i < r->nr_blocks; i++) {
+			all_valid &= r->blocks[i]->valid;
+			used |= r->blocks[i]->native_blocks == r->blocks;
+		}
+		if (all_valid && used) {
 			p = &r->next;
 			continue;
 		}
 		*p = r->next;
 		r->next = NULL;
+		if (n->cfg.tier == JIT_TIER_ON)
+			for (unsigned i = 0; i < r->nr_blocks; i++)
+				if (r->blocks[i]->valid && r->blocks[i]->native_blocks == r->blocks) {
+					r->blocks[i]->tier1_tried = false;
+					r->blocks[i]->hot_count = 0;
+				}
 		release_list(n, &r);
 	}
 }
@@ -377,7 +397,9 @@ void jit_native_run(struct soft_cpu *cpu, struct jit_block *b, struct jit_exit *
 			      next->valid && next->native && jit_block_fits_cs(next, cs_limit)))
 				next = NULL;
 		}
-		if (!next || atomic_load_explicit(&cpu->exit_request, memory_order_relaxed)) {
+		/* after a store into translated code, the engine loop must
+		 * release the regions holding the invalid blocks first */
+		if (!next || atomic_load_explicit(&cpu->exit_request, memory_order_relaxed) || cpu->mmu.code_written) {
 			exit->from = from;
 			exit->slot = kind <= 1 ? kind : -1;
 			break;
