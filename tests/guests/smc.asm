@@ -5,7 +5,8 @@
 ; running, into a routine that ran (and was translated) before, a patched
 ; branch displacement, a store spanning two instructions, code copied with
 ; REP MOVSB / STOSB into a buffer and called, then replaced and called
-; again, and data stores next to code that must not disturb it. A P6
+; again, data stores next to code that must not disturb it, and a CALL
+; whose return-address push lands in the routine it calls. A P6
 ; executes the modified bytes at once (Intel SDM vol. 3, "Self-Modifying
 ; Code": a write to a prefetched instruction invalidates the prefetch
 ; queue), so each result is exact. Each family prints one line (isa.inc's
@@ -29,6 +30,7 @@ start:
         FAMILY  fam_loop, 'smc-running-loop', M_ALL
         FAMILY  fam_old, 'smc-old-block', M_ALL
         FAMILY  fam_copy, 'smc-rep-movs', M_ALL
+        FAMILY  fam_push, 'smc-call-push', M_ALL
         println 'smc: done'
         debug_exit 0
 
@@ -168,6 +170,26 @@ fam_copy:
         LOG     eax                 ; 22
         ret
 
+; A CALL whose push writes into the routine it calls: the store is the
+; last thing the caller's block does before it jumps, and the routine must
+; run with the new bytes (its old translation is compiled next to the
+; caller under --jit eager).
+fam_push:
+        mov     ebp, esp
+        mov     ecx, 3
+.warm:  call    push_routine        ; translated as it is: EAX = 0
+        dec     ecx
+        jnz     .warm
+        LOG     eax                 ; 0
+        mov     esp, push_routine + 5   ; the push writes push_routine + 1..4
+        call    push_routine        ; now "mov eax, .ret"; RET pops .ret
+.ret:   mov     esp, ebp
+        LOG     eax                 ; the address of .ret
+        mov     dword [push_routine + 1], 0     ; restore "mov eax, 0"
+        call    push_routine
+        LOG     eax                 ; 0
+        ret
+
 template_a:
         lea     eax, [eax + eax * 2 + 1]
         ret
@@ -184,6 +206,11 @@ old_routine:
         ret
         align   4
 old_data:       dd 0
+
+        align   16
+push_routine:
+        mov     eax, 0              ; B8 id
+        ret
 
         SERIAL_ROUTINES
         ISA_ROUTINES
