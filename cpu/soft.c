@@ -107,6 +107,14 @@ uint32_t soft_cpu_mode(const struct soft_cpu *cpu)
 		mode |= JIT_MODE_CS32;
 	if (cpu->s.seg[SEG_SS].db)
 		mode |= JIT_MODE_SS32;
+	if (mode & JIT_MODE_PE) {
+		static const int flat_segs[] = { SEG_DS, SEG_ES, SEG_SS };
+		bool flat = true;
+		for (unsigned i = 0; i < 3; i++)
+			flat &= cpu->s.seg[flat_segs[i]].base == 0 && cpu->s.seg[flat_segs[i]].limit == 0xffffffffu;
+		if (flat)
+			mode |= JIT_MODE_FLAT;
+	}
 	return mode;
 }
 

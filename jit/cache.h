@@ -24,6 +24,10 @@ struct jit_block;
 #define JIT_MODE_PE (1u << 0)      /* CR0.PE */
 #define JIT_MODE_CS32 (1u << 1)    /* CS.D: 32-bit code */
 #define JIT_MODE_SS32 (1u << 2)    /* SS.B: 32-bit stack */
+/* Protected mode with DS, ES and SS flat: base 0, limit 4 GiB - 1. Their
+ * accesses then need no base and no limit load (ir_op.flat); blocks end
+ * after every load of DS, ES or SS in protected mode. */
+#define JIT_MODE_FLAT (1u << 3)
 
 #define JIT_CACHE_DEFAULT_BYTES (32u << 20)
 

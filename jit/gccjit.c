@@ -195,6 +195,8 @@ struct emit {
 	uint32_t t_value[IR_MAX_TEMPS];
 	gcc_jit_lvalue *r[8];         /* guest registers (low 32 bits) */
 	gcc_jit_lvalue *retired;      /* not yet added to cpu->retired (uint64_t) */
+	gcc_jit_lvalue *ret_code;     /* what the epilogues return */
+	gcc_jit_block *epilogue_locals, *epilogue;
 	/* indirect branches: a dispatch hub per CS base and mode (ind_hub),
 	 * and its inputs */
 	struct {
@@ -415,12 +417,42 @@ static void set_rip(struct emit *e, gcc_jit_rvalue *eip32)
 {
 	assign(e, CPU_FIELD(s.rip, e->u64), cast(e, eip32, e->u64));
 }
+/* The region's two epilogues, which every return goes through: the
+ * record in the locals is stored (epilogue_locals), the retired count
+ * added, and ret_code returned. Sharing them keeps the function small. */
+static void make_epilogues(struct emit *e)
+{
+	e->ret_code = gcc_jit_function_new_local(e->fn, NULL, e->intt, "ret_code");
+	e->epilogue_locals = new_block(e);
+	e->epilogue = new_block(e);
+	gcc_jit_block *saved = e->cur;
+	int fl = e->fl;
+	e->cur = e->epilogue_locals;
+	e->fl = FL_LOCALS;
+	flags_flush(e);
+	gcc_jit_block_end_with_jump(e->cur, NULL, e->epilogue);
+	e->cur = e->epilogue;
+	flush_retired(e);
+	gcc_jit_block_end_with_return(e->cur, NULL, rv(e->ret_code));
+	e->cur = saved;
+	e->fl = fl;
+}
+/* Returns `code` from the current block through an epilogue. The state
+ * of the flags record is that of the path that continues (the caller's
+ * may be a cold path). */
+static void leave_code(struct emit *e, gcc_jit_rvalue *code)
+{
+	int fl = e->fl;
+	if (e->fl == FL_PEND)
+		flags_to_locals(e);
+	assign(e, e->ret_code, code);
+	gcc_jit_block_end_with_jump(e->cur, NULL, e->fl == FL_LOCALS ? e->epilogue_locals : e->epilogue);
+	e->fl = fl;
+}
 /* Leaves the function from the current block with `kind`. */
 static void leave(struct emit *e, int kind)
 {
-	flags_flush(e);
-	flush_retired(e);
-	gcc_jit_block_end_with_return(e->cur, NULL, cint(e, JIT_NATIVE_RET(e->region_index, kind)));
+	leave_code(e, cint(e, JIT_NATIVE_RET(e->region_index, kind)));
 }
 
 /* The block of the region that an exit of the current block to `eip` may
@@ -478,15 +510,11 @@ static gcc_jit_block *ind_hub(struct emit *e)
 	int fl = e->fl;
 	e->fl = FL_LOCALS;
 	e->cur = out;
-	flags_flush(e);
-	flush_retired(e);
+	leave_code(e, gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_BITWISE_OR, e->intt,
+						    gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LSHIFT,
+										  e->intt, rv(e->ind_from), cint(e, 2)),
+						    cint(e, JIT_NATIVE_IND)));
 	e->fl = fl;
-	gcc_jit_block_end_with_return(
-		out, NULL,
-		gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_BITWISE_OR, e->intt,
-					      gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LSHIFT,
-									    e->intt, rv(e->ind_from), cint(e, 2)),
-					      cint(e, JIT_NATIVE_IND)));
 	gcc_jit_case **cases = calloc(e->batch->nr ? e->batch->nr : 1, sizeof(*cases));
 	int n = 0;
 	for (unsigned i = 0; cases && i < e->batch->nr; i++) {
@@ -695,22 +723,34 @@ static gcc_jit_rvalue *ea_offset(struct emit *e, const struct ir_op *op)
 	return ea;
 }
 /* offset + segment op->aux's base, after the limit check (its fault on
- * the slow path). */
+ * the slow path); for a flat segment (op->flat) the offset itself, after
+ * a check against 4 GiB with no load. */
 static gcc_jit_rvalue *seg_linear(struct emit *e, gcc_jit_rvalue *offset)
 {
 	const struct ir_op *op = e->op;
 	size_t seg = offsetof(struct soft_cpu, s.seg) + op->aux * sizeof(struct cpu_segment);
 	gcc_jit_lvalue *off = new_local(e);
 	assign(e, off, offset);
-	gcc_jit_rvalue *last = bin64(e, GCC_JIT_BINARY_OP_PLUS, cast(e, rv(off), e->u64), c64(e, op->last));
-	gcc_jit_rvalue *limit = cast(e, rv(field(e, seg + offsetof(struct cpu_segment, limit), e->u32)), e->u64);
+	gcc_jit_rvalue *outside;
+	if (op->flat) {
+		/* base 0, limit 4 GiB - 1: only an access past 4 GiB faults */
+		if (!op->last)
+			return rv(off);
+		outside = cmp(e, GCC_JIT_COMPARISON_GT, rv(off), c32(e, 0xffffffffu - op->last));
+	} else {
+		gcc_jit_rvalue *last = bin64(e, GCC_JIT_BINARY_OP_PLUS, cast(e, rv(off), e->u64), c64(e, op->last));
+		gcc_jit_rvalue *limit = cast(e, rv(field(e, seg + offsetof(struct cpu_segment, limit), e->u32)), e->u64);
+		outside = cmp(e, GCC_JIT_COMPARISON_GT, last, limit);
+	}
 	gcc_jit_block *ok;
-	e->cur = branch_if(e, cmp(e, GCC_JIT_COMPARISON_GT, last, limit), &ok);
+	e->cur = branch_if(e, outside, &ok);
 	sync_state(e);
 	gcc_jit_rvalue *args[2] = { cpu_arg(e), opptr(e) };
 	eval(e, call(e, e->voidt, (void *)glue_seg_fault, 2, args));
 	leave(e, JIT_NATIVE_LEAVE);   /* not reached */
 	e->cur = ok;
+	if (op->flat)
+		return rv(off);
 	gcc_jit_rvalue *base = cast(e, rv(field(e, seg + offsetof(struct cpu_segment, base), e->u64)), e->u32);
 	return bin(e, GCC_JIT_BINARY_OP_PLUS, rv(off), base);
 }
@@ -1654,6 +1694,7 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 	e.L.aux2 = gcc_jit_function_new_local(e.fn, NULL, e.u32, "fl_aux2");
 	e.fl = FL_MEMORY;
 	flags_to_locals(&e);
+	make_epilogues(&e);
 	e.ind_eip = gcc_jit_function_new_local(e.fn, NULL, e.u32, "ind_eip");
 	e.ind_from = gcc_jit_function_new_local(e.fn, NULL, e.intt, "ind_from");
 	assign(&e, e.retired, c64(&e, 0));

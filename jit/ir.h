@@ -134,6 +134,11 @@ struct ir_op {
 	uint8_t size;          /* bytes (IN/OUT, FLAGS, RAISE: has error code; EA: scale) */
 	uint8_t aux;           /* register, segment, condition, cc_op, helper, vector */
 	uint8_t last;          /* EA, ADDSEG: bytes accessed - 1 (segment limit check) */
+	/* EA with a segment, ADDSEG, the fused memory ops: the segment is
+	 * one of the flat ones of JIT_MODE_FLAT (base 0, limit 4 GiB - 1), so
+	 * only an access past 4 GiB faults. Tier 1 uses it; tier 0's full
+	 * check gives the same answer. */
+	uint8_t flat;
 };
 
 /* One guest instruction of a block. */

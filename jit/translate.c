@@ -50,6 +50,7 @@ struct tr {
 	const struct insn *in;
 	uint32_t eip, next;        /* this instruction, the next one */
 	bool pe, code32, stack32;
+	bool flat;                 /* JIT_MODE_FLAT */
 	bool end;                  /* the block ends after this instruction */
 	bool stored;               /* it stores: SMCCHK */
 	uint32_t cs_limit;         /* CS limit at translation */
@@ -204,6 +205,12 @@ static uint16_t get_flags(struct tr *tr)
 
 /* The linear address of `len` bytes at seg:off (limit-checked at run
  * time). */
+/* Whether segment seg is one of the flat ones of JIT_MODE_FLAT. */
+static bool seg_flat(const struct tr *tr, unsigned seg)
+{
+	return tr->flat && (seg == SEG_DS || seg == SEG_ES || seg == SEG_SS);
+}
+
 static uint16_t add_seg(struct tr *tr, uint16_t off, unsigned seg, unsigned len)
 {
 	struct ir_op *op = emit(tr, IR_ADDSEG);
@@ -211,6 +218,7 @@ static uint16_t add_seg(struct tr *tr, uint16_t off, unsigned seg, unsigned len)
 	op->a = off;
 	op->aux = (uint8_t)seg;
 	op->last = (uint8_t)(len - 1);
+	op->flat = seg_flat(tr, seg);
 	return op->d;
 }
 
@@ -300,6 +308,7 @@ static void ea_fields(struct tr *tr, struct ir_op *op, int32_t disp_extra, unsig
 	op->c = tr->in->addrsize == 2;
 	op->aux = len ? m->seg : IR_NOREG;
 	op->last = (uint8_t)(len ? len - 1 : 0);
+	op->flat = len && seg_flat(tr, m->seg);
 }
 
 static uint16_t ea_linear(struct tr *tr, int32_t disp_extra, unsigned len)
@@ -601,6 +610,14 @@ static void tr_bit(struct tr *tr)
 		store(tr, addr, size, r);
 }
 
+/* Whether loading segment seg in protected mode may change the mode bits
+ * of the block key (SS.B: JIT_MODE_SS32; DS, ES, SS: JIT_MODE_FLAT): the
+ * block ends after it. */
+static bool seg_changes_mode(unsigned seg)
+{
+	return seg == SEG_SS || seg == SEG_DS || seg == SEG_ES;
+}
+
 static void tr_mov(struct tr *tr)
 {
 	const struct insn *in = tr->in;
@@ -617,7 +634,7 @@ static void tr_mov(struct tr *tr)
 			op->aux = d->reg;
 		} else {
 			helper(tr, JIT_HELPER_LOAD_SEG, d->reg, sel, 0, 0);
-			if (d->reg == SEG_SS)
+			if (seg_changes_mode(d->reg))
 				exit_next(tr);
 		}
 		return;
@@ -771,7 +788,7 @@ static void tr_push_pop(struct tr *tr)
 		if (tr->pe) {
 			helper(tr, JIT_HELPER_LOAD_SEG, o->reg, v, 0, 0);
 			put_esp(tr, nesp);
-			if (o->reg == SEG_SS)
+			if (seg_changes_mode(o->reg))
 				exit_next(tr);
 		} else {
 			put_esp(tr, nesp);
@@ -826,7 +843,7 @@ static void tr_load_far(struct tr *tr)
 		op->aux = (uint8_t)seg;
 	}
 	put_reg(tr, in->operand[0].reg, size, off);
-	if (tr->pe && seg == SEG_SS)
+	if (tr->pe && seg_changes_mode(seg))
 		exit_next(tr);
 }
 
@@ -1417,6 +1434,7 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 		.pe = (cpu->s.cr0 & CR0_PE) != 0,
 		.code32 = cpu->s.seg[SEG_CS].db != 0,
 		.stack32 = cpu->s.seg[SEG_SS].db != 0,
+		.flat = (soft_cpu_mode(cpu) & JIT_MODE_FLAT) != 0,
 		.cs_limit = (uint32_t)cpu->s.seg[SEG_CS].limit,
 	};
 	uint32_t cs_limit_hi = 0xffffffffu;

@@ -61,13 +61,14 @@
  * said to resume. */
 #define IMAGE_GDT 0x500u
 #define IMAGE_IDT 0x1000u
-#define IMAGE_STUBS 0x2000u      /* 16 bytes per vector of fault_vectors */
+#define IMAGE_STUBS 0x2000u      /* 32 bytes per vector of fault_vectors */
 #define IMAGE_HANDLER 0x2100u
 #define FAULT_RESUME 0x3000u     /* where the handler continues (a page without code) */
 #define FAULT_EIP 0x3004u        /* the EIP the exception pushed */
 #define FAULT_VEC 0x3008u        /* its vector */
 #define INT_VECTOR 0x30u
-static const uint8_t fault_vectors[] = { 0, 3, 4, 5, 6, INT_VECTOR };
+static const uint8_t fault_vectors[] = { 0, 3, 4, 5, 6, 13, INT_VECTOR };
+#define GP_VECTOR 13             /* the one of them with an error code */
 
 /* Defaults: programs per seed under eager (and on tier 0), and under kvm. */
 #define DEFAULT_PROGRAMS 60
@@ -1333,7 +1334,8 @@ static bool t_rdtsc_cpuid(struct gen *g)
 /* An instruction that raises an exception or a software interrupt:
  * DIV by 0, IDIV overflow and AAM 0 (#DE), UD2 and LOCK on a register
  * operand (#UD), BOUND (#BR when out of bounds), INT3, INT n, INTO (only
- * with OF). The handler resumes after it; the EIP it was given (the
+ * with OF), a load or store past 4 GiB in the flat data segment (#GP(0):
+ * the limit check of JIT_MODE_FLAT's compiled code). The handler resumes after it; the EIP it was given (the
  * instruction's own for a fault, the next for a trap) and the vector
  * then go into registers, so the records hold them. Not on kvm. */
 static bool t_fault(struct gen *g)
@@ -1341,7 +1343,7 @@ static bool t_fault(struct gen *g)
 	if (g->stack_used + 12 + 8 > STACK_MAX)
 		return false;
 	unsigned saved = 0;
-	unsigned kind = below(g, 9);
+	unsigned kind = below(g, 10);
 	if (kind == 1 && !wrap_begin(g, 1u << CPU_RAX | 1u << CPU_RDX, &saved))
 		return false;
 	e8(g, 0xc7);                         /* mov dword [FAULT_RESUME], resume */
@@ -1430,6 +1432,16 @@ static bool t_fault(struct gen *g)
 		e8(g, 0xcd);
 		e8(g, INT_VECTOR);
 		break;
+	case 8: {                                /* past 4 GiB: mov r, [a] or mov [a], r */
+		static const uint8_t sizes[] = { 2, 4 };
+		unsigned size = sizes[below(g, 2)];
+		uint32_t at = 0xffffffffu - below(g, size - 1);   /* its last byte past 4 GiB */
+		osize(g, size);
+		e8(g, chance(g, 50) ? 0x8b : 0x89);
+		e8(g, 0x05 | below(g, 8) << 3);
+		e32(g, at);
+		break;
+	}
 	default:
 		e8(g, 0xce);
 		break;
@@ -2054,9 +2066,11 @@ static void image_tables(struct image *img)
 	e16(&g, 0x25ff);                     /* jmp [FAULT_RESUME] */
 	e32(&g, FAULT_RESUME);
 	for (unsigned i = 0; i < sizeof(fault_vectors); i++) {
-		uint32_t stub = IMAGE_STUBS + 16 * i;
+		uint32_t stub = IMAGE_STUBS + 32 * i;
 		g.pc = stub;
-		g.limit = stub + 16;
+		g.limit = stub + 32;
+		if (fault_vectors[i] == GP_VECTOR)
+			e32(&g, 0x0424648d);     /* lea esp, [esp + 4]: drop the error code */
 		e16(&g, 0x05c7);             /* mov dword [FAULT_VEC], vector */
 		e32(&g, FAULT_VEC);
 		e32(&g, fault_vectors[i]);
