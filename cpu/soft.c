@@ -404,6 +404,9 @@ static void soft_jit_config_from_env(struct jit_native_config *jc)
 	v = getenv("MORPHEUS_JIT_LINK");
 	if (v && (v[0] == '0' || v[0] == '1') && !v[1])
 		jc->link_blocks = v[0] == '1';
+	v = getenv("MORPHEUS_JIT_TAIL");
+	if (v && (v[0] == '0' || v[0] == '1') && !v[1])
+		jc->tail_calls = v[0] == '1' && jc->link_blocks;
 }
 
 static int soft_create(struct machine *m, struct error *err)
@@ -439,6 +442,7 @@ static int soft_create(struct machine *m, struct error *err)
 			/* --trace exec shows every block entered: no jumps
 			 * between blocks inside compiled code then */
 			.link_blocks = !cpu->trace_exec,
+			.tail_calls = false,
 		};
 		soft_jit_config_from_env(&jc);
 		e->native = jit_native_create(&jc, cpu);

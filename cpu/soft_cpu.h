@@ -95,6 +95,9 @@ struct soft_cpu {
 	struct jit_native *native;
 	uint32_t hot_threshold;
 	bool in_native;                      /* inside jit_native_run */
+	/* the block table of the region that returned last (JIT_NATIVE_RET's
+	 * index is into it) */
+	struct jit_block *const *native_exit_blocks;
 	uint64_t native_start;               /* retired when it began */
 };
 

@@ -433,6 +433,7 @@ static void make_epilogues(struct emit *e)
 	gcc_jit_block_end_with_jump(e->cur, NULL, e->epilogue);
 	e->cur = e->epilogue;
 	flush_retired(e);
+	assign(e, CPU_FIELD(native_exit_blocks, e->vptr), ptr(e, e->region_blocks));
 	gcc_jit_block_end_with_return(e->cur, NULL, rv(e->ret_code));
 	e->cur = saved;
 	e->fl = fl;
@@ -487,12 +488,21 @@ static gcc_jit_rvalue *fits_cs(struct emit *e, gcc_jit_rvalue *lo, gcc_jit_rvalu
 		   bin(e, GCC_JIT_BINARY_OP_MINUS, hi, lo));
 }
 
+/* *(type *)(base + off) for a uint8_t * rvalue base */
+static gcc_jit_lvalue *mem_at(struct emit *e, gcc_jit_rvalue *base, size_t off, gcc_jit_type *type)
+{
+	gcc_jit_lvalue *byte = gcc_jit_context_new_array_access(e->ctx, NULL, base, c64(e, off));
+	gcc_jit_rvalue *p = cast(e, gcc_jit_lvalue_get_address(byte, NULL), gcc_jit_type_get_pointer(type));
+	return gcc_jit_rvalue_dereference(p, NULL);
+}
+
 /* An indirect branch (EIP, the retired count and the flags already
  * set) goes to the region's dispatch hub for the source's CS base and
  * mode: a switch on the target EIP over the region's blocks, each case
  * entering its block when no exit is requested and the CS limit fits it; anything else returns JIT_NATIVE_IND, and
  * jit_native_run looks the target up in the jump cache. One hub per
  * region (not per branch) keeps the function small. */
+static void tail_call_ind(struct emit *e);
 static gcc_jit_block *ind_hub(struct emit *e)
 {
 	const struct jit_block *from = e->b;
@@ -507,14 +517,18 @@ static gcc_jit_block *ind_hub(struct emit *e)
 	e->hubs[e->nr_hubs++].entry = entry;
 	/* out: return JIT_NATIVE_RET(ind_from, JIT_NATIVE_IND), from the
 	 * hub's state: the record in the locals */
-	int fl = e->fl;
+	int fl = e->fl, smc = e->smc_state;
 	e->fl = FL_LOCALS;
+	e->smc_state = SMC_NONE;   /* a branch after such a store does not come here */
 	e->cur = out;
+	if (e->opt->tail_calls)
+		tail_call_ind(e);
 	leave_code(e, gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_BITWISE_OR, e->intt,
 						    gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LSHIFT,
 										  e->intt, rv(e->ind_from), cint(e, 2)),
 						    cint(e, JIT_NATIVE_IND)));
 	e->fl = fl;
+	e->smc_state = smc;
 	gcc_jit_case **cases = calloc(e->batch->nr ? e->batch->nr : 1, sizeof(*cases));
 	int n = 0;
 	for (unsigned i = 0; cases && i < e->batch->nr; i++) {
@@ -556,6 +570,79 @@ static gcc_jit_rvalue *smc_clear(struct emit *e)
 	return gcc_jit_context_one(e->ctx, e->boolt);
 }
 
+/* With tail_calls: when block `nb` (a uint8_t * local: a jit_block or
+ * NULL) may run now (what jit_native_run checks: compiled, the CS limit
+ * fits, no exit requested; `also`, and no store into translated code
+ * since the last SMCCHK), call its region as a required tail call, with
+ * the tier-0 state whole as at a return; else continue in e->cur. */
+static void tail_call_block(struct emit *e, gcc_jit_lvalue *nb, gcc_jit_rvalue *(*also)(struct emit *, gcc_jit_lvalue *))
+{
+	gcc_jit_type *u8p = gcc_jit_type_get_pointer(e->u8);
+	gcc_jit_block *no;
+	e->cur = branch_if(e, cmp(e, GCC_JIT_COMPARISON_NE, rv(nb), gcc_jit_context_null(e->ctx, u8p)), &no);
+	gcc_jit_type *params[2] = { u8p, e->intt };
+	gcc_jit_type *fty = gcc_jit_context_new_function_ptr_type(e->ctx, NULL, e->intt, 2, params, 0);
+	gcc_jit_lvalue *fn = new_local_of(e, fty);
+	assign(e, fn, rv(mem_at(e, rv(nb), offsetof(struct jit_block, native), fty)));
+	gcc_jit_rvalue *go = cmp(e, GCC_JIT_COMPARISON_NE, rv(fn), gcc_jit_context_null(e->ctx, fty));
+#define AND(x, y) gcc_jit_context_new_binary_op(e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, (x), (y))
+	if (also)
+		go = AND(go, also(e, nb));
+	go = AND(go, cmp(e, GCC_JIT_COMPARISON_EQ, rv(CPU_FIELD(exit_request, e->vol_int)), cint(e, 0)));
+	go = AND(go, smc_clear(e));
+	go = AND(go, fits_cs(e, rv(mem_at(e, rv(nb), offsetof(struct jit_block, cs_limit_lo), e->u32)),
+			     rv(mem_at(e, rv(nb), offsetof(struct jit_block, cs_limit_hi), e->u32))));
+#undef AND
+	gcc_jit_block *rest;
+	e->cur = branch_if(e, go, &rest);
+	flags_flush(e);
+	flush_retired(e);
+	gcc_jit_rvalue *args[2] = { e->cpu, rv(mem_at(e, rv(nb), offsetof(struct jit_block, native_entry), e->intt)) };
+	gcc_jit_rvalue *c = gcc_jit_context_new_call_through_ptr(e->ctx, NULL, rv(fn), 2, args);
+	gcc_jit_rvalue_set_bool_require_tail_call(c, 1);
+	gcc_jit_block_end_with_return(e->cur, NULL, c);
+	gcc_jit_block_end_with_jump(rest, NULL, no);
+	e->cur = no;
+}
+/* An exit through slot s: the source block's chain (the engine loop fills it). */
+static void tail_call_slot(struct emit *e, int s)
+{
+	gcc_jit_type *u8p = gcc_jit_type_get_pointer(e->u8);
+	gcc_jit_lvalue *nb = new_local_of(e, u8p);
+	gcc_jit_rvalue *chain_at = gcc_jit_context_new_rvalue_from_ptr(e->ctx, gcc_jit_type_get_pointer(u8p),
+									(void *)&e->orig->chain[s]);
+	assign(e, nb, rv(gcc_jit_rvalue_dereference(chain_at, NULL)));
+	tail_call_block(e, nb, NULL);
+}
+/* An indirect branch to ind_eip: the jump cache's block, when it is for
+ * this EIP, CS base and mode (what jit_native_run looks up). */
+static gcc_jit_rvalue *ind_matches(struct emit *e, gcc_jit_lvalue *nb)
+{
+	gcc_jit_rvalue *ok = cmp(e, GCC_JIT_COMPARISON_EQ, rv(mem_at(e, rv(nb), offsetof(struct jit_block, eip), e->u32)),
+				 rv(e->ind_eip));
+	ok = gcc_jit_context_new_binary_op(
+		e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, ok,
+		cmp(e, GCC_JIT_COMPARISON_EQ, rv(mem_at(e, rv(nb), offsetof(struct jit_block, cs_base), e->u32)),
+		    c32(e, e->b->cs_base)));
+	return gcc_jit_context_new_binary_op(
+		e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, ok,
+		cmp(e, GCC_JIT_COMPARISON_EQ, rv(mem_at(e, rv(nb), offsetof(struct jit_block, mode), e->u32)),
+		    c32(e, e->b->mode)));
+}
+static void tail_call_ind(struct emit *e)
+{
+	gcc_jit_type *u8p = gcc_jit_type_get_pointer(e->u8);
+	gcc_jit_rvalue *lin = bin(e, GCC_JIT_BINARY_OP_PLUS, rv(e->ind_eip), c32(e, e->b->cs_base));
+	gcc_jit_rvalue *idx = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND,
+				  bin(e, GCC_JIT_BINARY_OP_BITWISE_XOR, lin, bin(e, GCC_JIT_BINARY_OP_RSHIFT, lin, c32(e, 10))),
+				  c32(e, SOFT_JMP_CACHE_SIZE - 1));
+	gcc_jit_lvalue *nb = new_local_of(e, u8p);
+	assign(e, nb, rv(field_at(e, bin64(e, GCC_JIT_BINARY_OP_PLUS, c64(e, offsetof(struct soft_cpu, jmp_cache)),
+					   bin64(e, GCC_JIT_BINARY_OP_MULT, cast(e, idx, e->u64),
+						 c64(e, sizeof(struct jit_block *)))), u8p)));
+	tail_call_block(e, nb, ind_matches);
+}
+
 /* Exit through slot s (EXIT_JMP, and both sides of BRANCH/JCC). */
 static void exit_slot(struct emit *e, int s)
 {
@@ -585,6 +672,8 @@ static void exit_slot(struct emit *e, int s)
 		gcc_jit_block_end_with_jump(yes, NULL, e->labels[to]);
 		e->cur = stop;
 	}
+	if (e->opt->tail_calls)
+		tail_call_slot(e, s);
 	set_rip(e, c32(e, eip));
 	leave(e, s);
 }
@@ -1648,6 +1737,13 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 		goto fail_mem;
 	}
 	gcc_jit_context_set_int_option(e.ctx, GCC_JIT_INT_OPTION_OPTIMIZATION_LEVEL, opt->opt_level);
+	/* GCC's garbage-collected heap is not given back between compiles:
+	 * with its defaults the process grew by about 300 KiB per compile;
+	 * collecting from 4 MiB on keeps that to about 25 KiB (what
+	 * libgccjit-12 itself never frees), at no measurable compile cost
+	 * (docs/jit.md, "Memory"). */
+	gcc_jit_context_add_command_line_option(e.ctx, "--param=ggc-min-heapsize=4096");
+	gcc_jit_context_add_command_line_option(e.ctx, "--param=ggc-min-expand=30");
 	gcc_jit_context_set_bool_print_errors_to_stderr(e.ctx, 0);
 	gcc_jit_context_set_bool_allow_unreachable_blocks(e.ctx, 1);
 	set_types(&e);

@@ -61,6 +61,10 @@ struct jit_region {
 struct jit_compile_options {
 	int opt_level;        /* libgccjit's optimization level, 0-3 */
 	bool link_blocks;     /* direct jumps between the region's blocks */
+	/* a static exit to a block of another region: a required tail call
+	 * of that region (its block's chain and native), instead of a return
+	 * to jit_native_run, which would then call it */
+	bool tail_calls;
 };
 
 /* What one compile left out or what went wrong. */

@@ -63,7 +63,8 @@ static void note_report(struct jit_native_stats *st, const struct jit_compile_re
 static struct jit_region *compile_batch(struct jit_native *n, const struct jit_batch *batch, struct jit_compile_report *rep,
 					uint64_t *ns)
 {
-	struct jit_compile_options opt = { .opt_level = n->cfg.opt_level, .link_blocks = n->cfg.link_blocks };
+	struct jit_compile_options opt = { .opt_level = n->cfg.opt_level, .link_blocks = n->cfg.link_blocks,
+					   .tail_calls = n->cfg.tail_calls };
 	uint64_t start = host_time_ns();
 	struct jit_region *r = jit_gccjit_compile(batch, &opt, rep);
 	*ns = host_time_ns() - start;
@@ -383,7 +384,8 @@ void jit_native_run(struct soft_cpu *cpu, struct jit_block *b, struct jit_exit *
 				      b->cs_base, b->eip, (unsigned long long)b->phys, b->nr_insns);
 		int r = b->native(cpu, b->native_entry);
 		cpu->native->stats.region_calls++;
-		struct jit_block *from = b->native_blocks[r >> 2];
+		/* the region that returned (not b's, after tail calls) */
+		struct jit_block *from = cpu->native_exit_blocks[r >> 2];
 		int kind = r & 3;
 		struct jit_block *next = NULL;
 		if (kind == 0 || kind == 1) {

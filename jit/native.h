@@ -36,6 +36,7 @@ struct jit_native_config {
 	uint32_t batch_ops;           /* ... and IR ops (compile time grows faster than size) */
 	uint32_t collect_us;          /* --jit on: wait after the first queued block */
 	bool link_blocks;             /* direct jumps inside regions */
+	bool tail_calls;              /* regions tail-call each other (jit_compile_options) */
 };
 
 struct jit_native_stats {
