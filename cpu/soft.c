@@ -404,6 +404,9 @@ static void soft_jit_config_from_env(struct jit_native_config *jc)
 	v = getenv("MORPHEUS_JIT_LINK");
 	if (v && (v[0] == '0' || v[0] == '1') && !v[1])
 		jc->link_blocks = v[0] == '1';
+	v = getenv("MORPHEUS_JIT_WORKER");
+	if (v && (v[0] == '0' || v[0] == '1') && !v[1])
+		jc->in_process = v[0] == '0';
 	v = getenv("MORPHEUS_JIT_TAIL");
 	if (v && (v[0] == '0' || v[0] == '1') && !v[1])
 		jc->tail_calls = v[0] == '1' && jc->link_blocks;
@@ -536,6 +539,8 @@ static void soft_print_stats(struct machine *m, FILE *out)
 		fprintf(out, "    waiting for it     %14.3f s\n", ns.wait_ns / 1e9);
 		fprintf(out, "    tier-1 share       %14.1f %% of retired instructions\n",
 			cpu->retired ? 100.0 * ns.tier1_retired / cpu->retired : 0.0);
+		if (ns.worker_starts)
+			fprintf(out, "    compile worker     %14" PRIu64 " processes started\n", ns.worker_starts);
 		fprintf(out, "    region calls       %14" PRIu64 " (%.1f instructions per call)\n", ns.region_calls,
 			ns.region_calls ? (double)ns.tier1_retired / ns.region_calls : 0.0);
 		fprintf(out, "    left on tier 0     %14" PRIu64 " (unsupported op%s%s), %" PRIu64

@@ -46,6 +46,7 @@ int fb_create(struct machine *m, struct error *err)
 		return error_set(err, -ENOMEM, "framebuffer: cannot map %llu KiB",
 				 (unsigned long long)(FB_SIZE >> 10));
 	}
+	madvise(fb->mem, FB_SIZE, MADV_DONTFORK);   /* as guest RAM (hw/machine.c) */
 	int rc = memmap_add(&m->mem, &(struct mem_region){ .base = FB_BASE, .size = FB_SIZE,
 		.kind = MEM_RAM, .host = fb->mem, .name = "framebuffer" }, err);
 	if (rc < 0) {

@@ -30,6 +30,8 @@ static uint8_t *ram_map(uint64_t size)
 		munmap(p, (size_t)(ram - p));
 	munmap(ram + size, (size_t)(p + RAM_ALIGN - ram));
 	madvise(ram, size, MADV_HUGEPAGE);
+	/* tier 1's compile worker (jit/worker.h) is forked: not with guest RAM */
+	madvise(ram, size, MADV_DONTFORK);
 	return ram;
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "jit/ir.h"
 
@@ -54,7 +55,12 @@ struct jit_cache *jit_cache_create(size_t max_bytes)
 	if (!c)
 		return NULL;
 	c->capacity = max_bytes;
-	c->arena = malloc(max_bytes);
+	/* mapped, not malloc'd: tier 1's compile worker is forked without it */
+	c->arena = mmap(NULL, max_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (c->arena == MAP_FAILED)
+		c->arena = NULL;
+	else
+		madvise(c->arena, max_bytes, MADV_DONTFORK);
 	if (!c->arena) {
 		free(c);
 		return NULL;
@@ -67,7 +73,8 @@ void jit_cache_destroy(struct jit_cache *c)
 {
 	if (!c)
 		return;
-	free(c->arena);
+	if (c->arena)
+		munmap(c->arena, c->capacity);
 	free(c);
 }
 

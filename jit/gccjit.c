@@ -6,28 +6,28 @@
  *
  * - Temporaries are uint32_t locals (t0 a local set to 0, as the
  *   interpreter's t[0]). Guest registers are uint32_t locals too, loaded
- *   at entry and reloaded after helpers (which may change them); every
- *   register write also goes to struct soft_cpu (write-through). So
- *   struct soft_cpu always holds the tier-0 state, nothing is written back
- *   before a call or an exit, and when an exception leaves the code the
- *   state is that before the faulting instruction, as in tier 0.
- * - The lazy flags, EIP, the retired count and the rest of struct
- *   soft_cpu are reached through `cpu` at offsetof() offsets. A condition
- *   right after a fused 32-bit CMP/SUB/ADD/logic op of the same block is
- *   computed from that op's operands directly (no lazy-flags record read).
- * - Loads and stores emit the TLB hit inline (tag compare, host access);
- *   misses, page-crossing accesses and MMIO call the shared slow path with
- *   cur_op set, as tier 0 does.
- * - A static exit to a block of the same region (same CS base, mode, and a
- *   CS-limit range that covers the source's) is a direct jump after
- *   counting the retired instructions, when the target is still valid and
- *   no exit is requested; otherwise the function returns
- *   JIT_NATIVE_RET(i, slot). Every block entered stores itself in
- *   cpu->cur_block, so exceptions find their instruction.
+ *   at entry and reloaded after helpers that may change them; every
+ *   register write also goes to struct soft_cpu (write-through).
+ * - The lazy-flags record is pending in the op's locals, then in the
+ *   region's record locals, and reaches struct soft_cpu only before calls
+ *   out and at returns (section "flags"); so does the retired count. A
+ *   condition after an ADD/SUB/CMP/logic/INC/DEC of the same block is
+ *   computed from that op's operands.
+ * - Loads and stores emit the segment check and the TLB hit inline (no
+ *   base or limit loads for JIT_MODE_FLAT's segments); misses,
+ *   page-crossing accesses and MMIO call the shared slow path with cur_op
+ *   set, as tier 0 does. Every call out that may fault stores cur_block,
+ *   the record and the retired count first, so an exception leaves the
+ *   state before the faulting instruction, as in tier 0.
+ * - A static exit to a block of the same region (same CS base and mode) is
+ *   a direct jump; an indirect one goes through the region's hub (a
+ *   switch on EIP); the rest return JIT_NATIVE_RET(i, kind) through a
+ *   shared epilogue.
  * Everything else calls out-of-line C: the shared helpers (jit_helpers[])
  * and the wrappers below of the pieces tier 0 inlines (jit/ops_inline.h). */
 #include "jit/gccjit.h"
 
+#include <dlfcn.h>
 #include <libgccjit.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1730,7 +1730,7 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 
 	struct emit e = { .batch = batch, .opt = opt, .labels = labels, .region_of = region_of, .cc_kind = -1,
 			  .fl = FL_LOCALS,
-			  .region_blocks = region->blocks };
+			  .region_blocks = opt->table ? opt->table : region->blocks };
 	e.ctx = gcc_jit_context_acquire();
 	if (!e.ctx) {
 		report_error(rep, "gcc_jit_context_acquire failed");
@@ -1845,6 +1845,19 @@ struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struc
 		gcc_jit_context_set_bool_option(e.ctx, GCC_JIT_BOOL_OPTION_KEEP_INTERMEDIATES, 1);
 	if (getenv("MORPHEUS_JIT_DUMP_ASM"))   /* the assembly, to stderr */
 		gcc_jit_context_set_bool_option(e.ctx, GCC_JIT_BOOL_OPTION_DUMP_GENERATED_CODE, 1);
+	if (opt->so_path) {
+		gcc_jit_context_compile_to_file(e.ctx, GCC_JIT_OUTPUT_KIND_DYNAMIC_LIBRARY, opt->so_path);
+		const char *error = gcc_jit_context_get_first_error(e.ctx);
+		if (error) {
+			report_error(rep, error);
+			gcc_jit_context_release(e.ctx);
+			goto fail_mem;
+		}
+		gcc_jit_context_release(e.ctx);
+		free(labels);
+		free(region_of);
+		return region;
+	}
 	gcc_jit_result *res = gcc_jit_context_compile(e.ctx);
 	void *fn = res ? gcc_jit_result_get_code(res, "region") : NULL;
 	if (!fn) {
@@ -1874,7 +1887,10 @@ void jit_region_release(struct jit_region *r)
 {
 	if (!r)
 		return;
-	gcc_jit_result_release(r->result);
+	if (r->result)
+		gcc_jit_result_release(r->result);
+	if (r->dl)
+		dlclose(r->dl);
 	free(r->blocks);
 	free(r);
 }

@@ -4,7 +4,9 @@
  * block. Each IR op becomes one construction with the semantics of its
  * tier-0 handler (jit/interp.c); guest registers live in locals across the
  * whole region; a static exit to another block of the region is a direct
- * jump (when that block is still valid and no exit is requested).
+ * jump (jit/native.c keeps a region only while all its blocks are valid).
+ * It can also write the region into a shared object for another process
+ * to load (jit/worker.c).
  * docs/jit.md describes the code it makes and its measurements.
  *
  * It compiles; it does not decide what to compile, own a thread or install
@@ -50,7 +52,8 @@ bool jit_batch_has(const struct jit_batch *batch, const struct jit_block *b);
 
 /* A compiled batch. */
 struct jit_region {
-	void *result;                             /* gcc_jit_result */
+	void *result;                             /* gcc_jit_result, or NULL */
+	void *dl;                                 /* or the dlopen handle of its shared object */
 	int (*fn)(struct soft_cpu *cpu, int entry);
 	struct jit_block **blocks;                /* entry i runs blocks[i] (the originals) */
 	unsigned nr_blocks;
@@ -65,6 +68,12 @@ struct jit_compile_options {
 	 * of that region (its block's chain and native), instead of a return
 	 * to jit_native_run, which would then call it */
 	bool tail_calls;
+	/* For a compile in another process (jit/worker.c): the address of the
+	 * region's block table in the process that will run the code (NULL:
+	 * the region's own), and the shared object to write instead of
+	 * loading the code (NULL: load it here). */
+	struct jit_block **table;
+	const char *so_path;
 };
 
 /* What one compile left out or what went wrong. */
@@ -79,6 +88,9 @@ struct jit_compile_report {
  * nothing could be compiled (rep says why). */
 struct jit_region *jit_gccjit_compile(const struct jit_batch *batch, const struct jit_compile_options *opt,
 				      struct jit_compile_report *rep);
+/* With opt->so_path, the region returned has no code (fn NULL): its
+ * blocks[] are the batch's originals in region order, for the process
+ * that loads the file. */
 /* Releases the region's code and memory (no code of it may be running). */
 void jit_region_release(struct jit_region *r);
 

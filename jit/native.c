@@ -23,10 +23,12 @@
 #include "jit/cache.h"
 #include "jit/interp.h"
 #include "jit/ir.h"
+#include "jit/worker.h"
 
 struct jit_native {
 	struct jit_native_config cfg;
 	struct soft_cpu *cpu;
+	struct jit_worker *worker;        /* where compiles run, or NULL: here */
 	struct jit_region *regions;       /* installed (vCPU thread) */
 	uint64_t seen_invalid;            /* the cache's invalid-block count at the last sweep */
 	struct jit_native_stats stats;    /* the compile thread's fields under lock */
@@ -66,7 +68,7 @@ static struct jit_region *compile_batch(struct jit_native *n, const struct jit_b
 	struct jit_compile_options opt = { .opt_level = n->cfg.opt_level, .link_blocks = n->cfg.link_blocks,
 					   .tail_calls = n->cfg.tail_calls };
 	uint64_t start = host_time_ns();
-	struct jit_region *r = jit_gccjit_compile(batch, &opt, rep);
+	struct jit_region *r = n->worker ? jit_worker_compile(n->worker, batch, &opt, rep) : jit_gccjit_compile(batch, &opt, rep);
 	*ns = host_time_ns() - start;
 	return r;
 }
@@ -181,12 +183,20 @@ struct jit_native *jit_native_create(const struct jit_native_config *cfg, struct
 	if (!n->cfg.batch_ops)
 		n->cfg.batch_ops = 1;
 	n->cpu = cpu;
+	if (!cfg->in_process) {
+		n->worker = jit_worker_create();
+		if (!n->worker) {
+			free(n);
+			return NULL;
+		}
+	}
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
 	if (cfg->tier == JIT_TIER_ON) {
 		if (pthread_create(&n->thread, NULL, compile_thread, n) != 0) {
 			pthread_mutex_destroy(&n->lock);
 			pthread_cond_destroy(&n->cond);
+			jit_worker_destroy(n->worker);
 			free(n);
 			return NULL;
 		}
@@ -246,6 +256,7 @@ void jit_native_destroy(struct jit_native *n)
 	free(n->queue.copy);
 	pthread_mutex_destroy(&n->lock);
 	pthread_cond_destroy(&n->cond);
+	jit_worker_destroy(n->worker);
 	free(n);
 }
 
@@ -424,6 +435,7 @@ void jit_native_get_stats(struct jit_native *n, struct jit_native_stats *st)
 {
 	pthread_mutex_lock(&n->lock);
 	*st = n->stats;
+	st->worker_starts = jit_worker_starts(n->worker);
 	pthread_mutex_unlock(&n->lock);
 }
 

@@ -37,6 +37,7 @@ struct jit_native_config {
 	uint32_t collect_us;          /* --jit on: wait after the first queued block */
 	bool link_blocks;             /* direct jumps inside regions */
 	bool tail_calls;              /* regions tail-call each other (jit_compile_options) */
+	bool in_process;              /* compile here, not in a worker process (jit/worker.h) */
 };
 
 struct jit_native_stats {
@@ -50,6 +51,7 @@ struct jit_native_stats {
 	uint64_t wait_ns;           /* time the vCPU waited for the compiler */
 	uint64_t tier1_retired;     /* instructions retired in compiled code */
 	uint64_t region_calls;      /* calls of a region's function (jit_native_run) */
+	uint64_t worker_starts;     /* compile worker processes started (0: compiles in this process) */
 	uint64_t queued;            /* blocks handed to the compile thread */
 	const char *first_unsupported;   /* name of the first unsupported op, or NULL */
 	char first_error[160];      /* the first libgccjit error, or "" */
