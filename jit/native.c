@@ -183,13 +183,9 @@ struct jit_native *jit_native_create(const struct jit_native_config *cfg, struct
 	if (!n->cfg.batch_ops)
 		n->cfg.batch_ops = 1;
 	n->cpu = cpu;
-	if (!cfg->in_process) {
+	/* no private directory for its files: compile in this process */
+	if (!cfg->in_process)
 		n->worker = jit_worker_create();
-		if (!n->worker) {
-			free(n);
-			return NULL;
-		}
-	}
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
 	if (cfg->tier == JIT_TIER_ON) {

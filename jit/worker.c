@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* worker.c — tier 1's compiles in a child process (jit/worker.h).
  *
+ * Workers are forked by a *zygote* process (zygote_main), itself forked
+ * when the worker object is made, before morpheus starts other threads.
+ *
  * The protocol, over a pair of connected sockets (sends with
  * MSG_NOSIGNAL: a worker that died is an error here, not a SIGPIPE): a
  * request is a header (block count,
@@ -16,6 +19,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +35,10 @@
 #define WORKER_GROWTH_KIB (64u << 10)
 
 struct jit_worker {
-	pid_t pid;                /* 0: not running */
-	int sock;                 /* our end of the socket pair */
+	pid_t zygote;             /* forks the workers (see worker_start) */
+	int zygote_sock;
+	bool running;             /* a worker is connected on sock */
+	int sock;                 /* our end of the socket pair with it */
 	uint64_t first_kib;       /* its resident size after its first compile, or 0 */
 	unsigned serial;          /* names the shared objects */
 	uint64_t starts;
@@ -180,32 +186,111 @@ static _Noreturn void child_main(int in, int out)
 
 static void worker_stop(struct jit_worker *w)
 {
-	if (!w->pid)
+	if (!w->running)
 		return;
-	close(w->sock);   /* the child reads end of input and exits */
-	while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	w->pid = 0;
+	close(w->sock);   /* the worker reads end of input and exits */
+	w->running = false;
 	w->first_kib = 0;
 }
 
+/* Closes every descriptor from `from` on but `keep` (the zygote does not
+ * keep the program's files, pipes and devices open). */
+static void close_fds_but(int from, int keep)
+{
+	if (keep > from)
+		close_range((unsigned)from, (unsigned)keep - 1, 0);
+	close_range((unsigned)keep + 1, ~0u, 0);
+}
+
+/* The zygote: forked while morpheus has no other thread (jit_worker_create
+ * runs before the engine thread starts), it stays single-threaded and
+ * forks each worker, so that no lock another thread held at a fork (the
+ * allocator's, under ASan) can be inherited held. For each byte it reads
+ * it forks a worker and passes this process its end of a new socket pair
+ * (SCM_RIGHTS). Workers are reaped by the kernel (SIGCHLD ignored). */
+static _Noreturn void zygote_main(int sock)
+{
+	close_fds_but(3, sock);
+	/* stdin and stdout may be pipes whose readers wait for their end;
+	 * stderr stays (MORPHEUS_JIT_DUMP_ASM writes there) */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		if (null > 2)
+			close(null);
+	}
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		char c;
+		if (!read_all(sock, &c, 1))
+			_exit(0);
+		int sv[2] = { -1, -1 };
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				close(sock);
+				close(sv[0]);
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				child_main(sv[1], sv[1]);
+			}
+			close(sv[1]);
+			if (pid < 0) {
+				close(sv[0]);
+				sv[0] = -1;
+			}
+		}
+		/* one byte, with the descriptor when there is one */
+		char ok = sv[0] >= 0;
+		struct iovec iov = { &ok, 1 };
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} ctl;
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+		if (ok) {
+			memset(&ctl, 0, sizeof(ctl));
+			msg.msg_control = ctl.buf;
+			msg.msg_controllen = sizeof(ctl.buf);
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &sv[0], sizeof(int));
+		}
+		if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
+			_exit(1);
+		if (sv[0] >= 0)
+			close(sv[0]);
+	}
+}
+
+/* Asks the zygote for a new worker. */
 static bool worker_start(struct jit_worker *w)
 {
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+	char c = 1, ok = 0;
+	if (!write_all(w->zygote_sock, &c, 1))
 		return false;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		child_main(sv[1], sv[1]);
-	}
-	close(sv[1]);
-	if (pid < 0) {
-		close(sv[0]);
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { &ok, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n;
+	while ((n = recvmsg(w->zygote_sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	struct cmsghdr *cm = n == 1 && ok ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
 		return false;
-	}
-	w->pid = pid;
-	w->sock = sv[0];
+	memcpy(&w->sock, CMSG_DATA(cm), sizeof(int));
+	w->running = true;
 	w->starts++;
 	return true;
 }
@@ -221,6 +306,25 @@ struct jit_worker *jit_worker_create(void)
 		free(w);
 		return NULL;
 	}
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		rmdir(w->dir);
+		free(w);
+		return NULL;
+	}
+	w->zygote = fork();
+	if (w->zygote == 0) {
+		close(sv[0]);
+		zygote_main(sv[1]);
+	}
+	close(sv[1]);
+	if (w->zygote < 0) {
+		close(sv[0]);
+		rmdir(w->dir);
+		free(w);
+		return NULL;
+	}
+	w->zygote_sock = sv[0];
 	return w;
 }
 
@@ -229,6 +333,9 @@ void jit_worker_destroy(struct jit_worker *w)
 	if (!w)
 		return;
 	worker_stop(w);
+	close(w->zygote_sock);   /* it reads end of input and exits */
+	while (waitpid(w->zygote, NULL, 0) < 0 && errno == EINTR)
+		;
 	rmdir(w->dir);
 	free(w);
 }
@@ -268,7 +375,7 @@ static bool send_batch(struct jit_worker *w, const struct jit_batch *batch, cons
 struct jit_region *jit_worker_compile(struct jit_worker *w, const struct jit_batch *batch,
 				      const struct jit_compile_options *opt, struct jit_compile_report *rep)
 {
-	if (!w->pid && !worker_start(w)) {
+	if (!w->running && !worker_start(w)) {
 		report(rep, "cannot start the compile worker process");
 		return NULL;
 	}
@@ -294,7 +401,13 @@ struct jit_region *jit_worker_compile(struct jit_worker *w, const struct jit_bat
 		unlink(path);
 		goto fail;
 	}
-	for (unsigned k = 0; k < o.nr_blocks && k < batch->nr; k++) {
+	if (o.nr_blocks > batch->nr) {
+		report(rep, "the compile worker process sent a bad reply");
+		worker_stop(w);
+		unlink(path);
+		goto fail;
+	}
+	for (unsigned k = 0; k < o.nr_blocks; k++) {
 		uint64_t b;
 		if (!read_all(w->sock, &b, sizeof(b))) {
 			report(rep, "the compile worker process ended");
@@ -305,7 +418,8 @@ struct jit_region *jit_worker_compile(struct jit_worker *w, const struct jit_bat
 		table[k] = (struct jit_block *)(uintptr_t)b;
 	}
 	region->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	unlink(path);
+	if (!getenv("MORPHEUS_JIT_KEEP"))   /* kept: for perf annotate */
+		unlink(path);
 	void *fn = region->dl ? dlsym(region->dl, "region") : NULL;
 	if (!fn) {
 		report(rep, region->dl ? "no function in the compiled object" : dlerror());

@@ -4,7 +4,8 @@
  * process that compiles without end would grow without end; the worker,
  * forked from the compiling thread, compiles each batch into a shared
  * object that this process loads, and is replaced by a fresh one when it
- * has grown too much. Forked, it shares every code and data address with
+ * has grown too much. Forked (through a "zygote" process forked while
+ * morpheus has one thread), it shares every code and data address with
  * this process, which the generated code embeds. Guest RAM, the code
  * arena and the framebuffer are MADV_DONTFORK: the worker never sees them.
  *
@@ -19,8 +20,9 @@
 
 struct jit_worker;
 
-/* A worker (the process starts at the first compile); NULL when out of
- * memory or no private directory for its files can be made. */
+/* A worker (its zygote starts now, the worker at the first compile);
+ * NULL when out of memory or no private directory for its files can be
+ * made. Call it while this process has no other thread. */
 struct jit_worker *jit_worker_create(void);
 /* Ends the process and removes its directory. */
 void jit_worker_destroy(struct jit_worker *w);
