@@ -176,6 +176,9 @@ void jit_cache_flush(struct jit_cache *c)
 {
 	memset(c->hash, 0, sizeof(c->hash));
 	memset(c->pages, 0, sizeof(c->pages));
+	/* nothing refers to the old blocks any more: give their memory back
+	 * (it comes back zeroed as the arena fills again) */
+	madvise(c->arena, c->used, MADV_DONTNEED);
 	c->used = 0;
 	c->generation++;
 	c->stats.flushes++;
