@@ -15,8 +15,8 @@
  * on the kvm engine and must agree with tier 0 (but for RDTSC).
  *
  * Environment (docs/testing.md): MORPHEUS_JIT_DIFF_PROGRAMS (programs per
- * seed under eager), MORPHEUS_JIT_DIFF_SEED (one seed instead of the
- * default list), MORPHEUS_JIT_DIFF_ONLY (run program k of the image
+ * seed under eager), MORPHEUS_JIT_DIFF_SEEDS (how many seeds: 0x5eed0001
+ * on; 2 by default), MORPHEUS_JIT_DIFF_SEED (one seed instead), MORPHEUS_JIT_DIFF_ONLY (run program k of the image
  * alone), MORPHEUS_JIT_DIFF_KVM_PROGRAMS, MORPHEUS_JIT_DIFF_DUMP (write
  * the code to a file), MORPHEUS_JIT_DIFF_STATS (print eager's --stats). A
  * mismatch prints the seed, the program index, the program's bytes in hex
@@ -73,8 +73,10 @@ static const uint8_t fault_vectors[] = { 0, 3, 4, 5, 6, 13, INT_VECTOR };
 /* Defaults: programs per seed under eager (and on tier 0), and under kvm. */
 #define DEFAULT_PROGRAMS 60
 #define DEFAULT_KVM_PROGRAMS 1000
-static const uint32_t default_seeds[] = { 0x5eed0001u, 0x5eed0002u };
-#define NR_DEFAULT_SEEDS (sizeof(default_seeds) / sizeof(default_seeds[0]))
+/* Seeds under eager: FIRST_SEED, FIRST_SEED + 1, ... (DEFAULT_SEEDS of
+ * them, or MORPHEUS_JIT_DIFF_SEEDS). */
+#define FIRST_SEED 0x5eed0001u
+#define DEFAULT_SEEDS 2
 
 #define ESP_BIT (1u << CPU_RSP)
 #define EBP_BIT (1u << CPU_RBP)
@@ -2351,6 +2353,25 @@ static int env_only(void)
 	return v && *v ? (int)env_unsigned("MORPHEUS_JIT_DIFF_ONLY", 0) : -1;
 }
 
+/* How many seeds this run tries under eager. */
+static unsigned nr_seeds(void)
+{
+	const char *v = getenv("MORPHEUS_JIT_DIFF_SEED");
+	if (v && *v)
+		return 1;
+	/* read while the suite is built: no ck_assert here */
+	v = getenv("MORPHEUS_JIT_DIFF_SEEDS");
+	if (!v || !*v)
+		return DEFAULT_SEEDS;
+	char *end;
+	unsigned long n = strtoul(v, &end, 0);
+	if (*end || n < 1 || n > 100000) {
+		fprintf(stderr, "MORPHEUS_JIT_DIFF_SEEDS=%s: not a count\n", v);
+		exit(2);
+	}
+	return (unsigned)n;
+}
+
 /* Seed number i of this run, or false when there is none. */
 static bool seed_of(unsigned i, uint32_t *seed)
 {
@@ -2359,9 +2380,9 @@ static bool seed_of(unsigned i, uint32_t *seed)
 		*seed = env_unsigned("MORPHEUS_JIT_DIFF_SEED", 0);
 		return i == 0;
 	}
-	if (i >= NR_DEFAULT_SEEDS)
+	if (i >= nr_seeds())
 		return false;
-	*seed = default_seeds[i];
+	*seed = FIRST_SEED + i;
 	return true;
 }
 
@@ -2483,7 +2504,7 @@ static Suite *jit_diff_suite(void)
 	Suite *s = suite_create("jit_diff");
 	TCase *tc = tcase_create("eager");
 	tcase_set_timeout(tc, 600);
-	tcase_add_loop_test(tc, test_eager_matches_tier0, 0, NR_DEFAULT_SEEDS);
+	tcase_add_loop_test(tc, test_eager_matches_tier0, 0, (int)nr_seeds());
 	suite_add_tcase(s, tc);
 	tc = tcase_create("kvm");
 	tcase_set_timeout(tc, 120);
