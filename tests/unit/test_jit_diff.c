@@ -2446,8 +2446,12 @@ START_TEST(test_eager_matches_tier0)
 	failed_at = failed_at ? strstr(failed_at, "), ") : NULL;
 	uint64_t failed = failed_at ? stats_number(failed_at, "), ") : 1;
 	ck_assert_msg(unsupported == 0 && failed == 0, "seed 0x%08x: blocks left on tier 0:\n%s", seed, text);
-	ck_assert_msg(compiled > 0 && compiled >= translated, "seed 0x%08x: %" PRIu64 " blocks translated, %"
-		      PRIu64 " compiled:\n%s", seed, translated, compiled, text);
+	/* Not compiled >= translated: a successor that eager's walk
+	 * translated but left out of a full batch, and that never ran, stays
+	 * uncompiled (30 seeds showed 1 or 2 such blocks in 6 of them). Every
+	 * block that runs is compiled first; the share below checks that. */
+	ck_assert_msg(compiled > 0 && translated > 0, "seed 0x%08x: %" PRIu64 " blocks translated, %" PRIu64
+		      " compiled:\n%s", seed, translated, compiled, text);
 	double share = 0;
 	const char *share_at = strstr(text, "tier-1 share");
 	ck_assert_msg(share_at && sscanf(share_at + strlen("tier-1 share"), "%lf", &share) == 1 && share == 100.0,
