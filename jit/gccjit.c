@@ -1065,10 +1065,6 @@ static void sync_state_main(struct emit *e)
 	flags_written_by_call(e);
 }
 
-/* The old CF of an INC/DEC (whose record keeps it), as a local, or NULL
- * when only the record before knows it (then it is read when needed). */
-static gcc_jit_lvalue *carry_for_incdec(struct emit *e);
-
 /* Condition `cond` (0-15) straight from the operands of the last fused
  * ALU op of the block, as a bool; NULL when not known (interp_condition's
  * cases). */
@@ -1162,6 +1158,8 @@ static gcc_jit_rvalue *emit_carry(struct emit *e)
 	return carry_of(e, record_in_memory);
 }
 
+/* The old CF of an INC/DEC (whose record keeps it), as a local, or NULL
+ * when only the record before knows it (then it is read when needed). */
 static gcc_jit_lvalue *carry_for_incdec(struct emit *e)
 {
 	if (e->cc_kind < 0)

@@ -138,7 +138,7 @@ static bool child_read_batch(int in, const struct request *h, struct jit_batch *
 	return true;
 }
 
-static _Noreturn void child_main(int in, int out)
+static _Noreturn void child_main(int sock)
 {
 	/* the parent handles the terminal's signals and ends this process */
 	signal(SIGINT, SIG_IGN);
@@ -148,11 +148,11 @@ static _Noreturn void child_main(int in, int out)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	for (;;) {
 		struct request h;
-		if (!read_all(in, &h, sizeof(h)))
+		if (!read_all(sock, &h, sizeof(h)))
 			_exit(0);
 		h.path[sizeof(h.path) - 1] = 0;
 		struct jit_batch batch = { 0 };
-		bool ok = child_read_batch(in, &h, &batch);
+		bool ok = child_read_batch(sock, &h, &batch);
 		struct jit_compile_options opt = {
 			.opt_level = h.opt_level, .link_blocks = h.link_blocks, .tail_calls = h.tail_calls,
 			.table = (struct jit_block **)(uintptr_t)h.table, .so_path = h.path,
@@ -168,10 +168,10 @@ static _Noreturn void child_main(int in, int out)
 		};
 		memcpy(o.error, rep.error, sizeof(o.error));
 		o.rss_kib = self_rss_kib();
-		bool sent = write_all(out, &o, sizeof(o));
+		bool sent = write_all(sock, &o, sizeof(o));
 		for (unsigned k = 0; sent && r && k < r->nr_blocks; k++) {
 			uint64_t b = (uint64_t)(uintptr_t)r->blocks[k];
-			sent = write_all(out, &b, sizeof(b));
+			sent = write_all(sock, &b, sizeof(b));
 		}
 		jit_region_release(r);
 		jit_batch_clear(&batch);
@@ -237,7 +237,7 @@ static _Noreturn void zygote_main(int sock)
 				close(sock);
 				close(sv[0]);
 				prctl(PR_SET_PDEATHSIG, SIGKILL);
-				child_main(sv[1], sv[1]);
+				child_main(sv[1]);
 			}
 			close(sv[1]);
 			if (pid < 0) {
