@@ -15,11 +15,21 @@ void clock_init(struct clock *clock)
 {
 	clock->start_ns = host_time_ns();
 	clock->armed = NULL;
+	clock->manual = false;
+	clock->manual_ns = 0;
 }
 
 uint64_t clock_now(const struct clock *clock)
 {
+	if (clock->manual)
+		return clock->manual_ns;
 	return host_time_ns() - clock->start_ns;
+}
+
+void clock_set_manual(struct clock *clock, uint64_t now)
+{
+	clock->manual = true;
+	clock->manual_ns = now;
 }
 
 void clock_timer_init(struct clock_timer *t, void (*fire)(void *, uint64_t), void *opaque)

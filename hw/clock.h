@@ -24,10 +24,16 @@ struct clock_timer {
 struct clock {
 	uint64_t start_ns;                     /* host monotonic time at start */
 	struct clock_timer *armed;             /* sorted by deadline */
+	bool manual;                           /* time is manual_ns, set by its owner */
+	uint64_t manual_ns;
 };
 
 void clock_init(struct clock *clock);
 uint64_t clock_now(const struct clock *clock);
+/* Stops following the host clock: from now on clock_now() returns `now`
+ * until the next call (unit tests step device time this way; then call
+ * clock_run_due(clock, now) to fire what is due). Time must not go back. */
+void clock_set_manual(struct clock *clock, uint64_t now);
 void clock_timer_init(struct clock_timer *t, void (*fire)(void *, uint64_t), void *opaque);
 void clock_timer_arm(struct clock *clock, struct clock_timer *t, uint64_t deadline);
 void clock_timer_cancel(struct clock *clock, struct clock_timer *t);

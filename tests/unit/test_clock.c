@@ -79,6 +79,26 @@ START_TEST(test_now_advances)
 }
 END_TEST
 
+START_TEST(test_manual_time)
+{
+	struct clock c;
+	clock_init(&c);
+	struct fired f = { .clock = &c };
+	struct clock_timer t;
+	clock_timer_init(&t, on_fire, &f);
+	clock_set_manual(&c, 5000);
+	ck_assert_uint_eq(clock_now(&c), 5000);
+	clock_timer_arm(&c, &t, 7000);
+	ck_assert_uint_eq(clock_run_due(&c, clock_now(&c)), 7000);
+	ck_assert_int_eq(f.count, 0);
+	clock_set_manual(&c, 7000);
+	ck_assert_uint_eq(clock_now(&c), 7000);
+	ck_assert_uint_eq(clock_run_due(&c, clock_now(&c)), CLOCK_NEVER);
+	ck_assert_int_eq(f.count, 1);
+	ck_assert_uint_eq(f.at[0], 7000);
+}
+END_TEST
+
 static Suite *clock_suite(void)
 {
 	Suite *s = suite_create("clock");
@@ -86,6 +106,7 @@ static Suite *clock_suite(void)
 	tcase_add_test(tc, test_timers_order_and_cancel);
 	tcase_add_test(tc, test_rearm_from_callback);
 	tcase_add_test(tc, test_now_advances);
+	tcase_add_test(tc, test_manual_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
