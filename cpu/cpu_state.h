@@ -57,6 +57,7 @@ struct cpu_dtable {
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_VM (1ull << 17)
 #define RFLAGS_FIXED (1ull << 1)
 
 struct cpu_state {

@@ -107,11 +107,21 @@ uint32_t soft_cpu_mode(const struct soft_cpu *cpu)
 		mode |= JIT_MODE_CS32;
 	if (cpu->s.seg[SEG_SS].db)
 		mode |= JIT_MODE_SS32;
-	if (mode & JIT_MODE_PE) {
+	if (cpu->s.cr0 & CR0_PG)
+		mode |= JIT_MODE_PG;
+	mode |= soft_cpu_cpl(cpu) << JIT_MODE_CPL_SHIFT;
+	if (cpu->s.rflags & RFLAGS_VM) {
+		mode |= JIT_MODE_VM86;
+	} else if (mode & JIT_MODE_PE) {
+		/* flat: base 0, limit 4 GiB - 1, a writable expand-up data
+		 * segment (type 001x: reads and writes need no type check) */
 		static const int flat_segs[] = { SEG_DS, SEG_ES, SEG_SS };
 		bool flat = true;
-		for (unsigned i = 0; i < 3; i++)
-			flat &= cpu->s.seg[flat_segs[i]].base == 0 && cpu->s.seg[flat_segs[i]].limit == 0xffffffffu;
+		for (unsigned i = 0; i < 3; i++) {
+			const struct cpu_segment *sg = &cpu->s.seg[flat_segs[i]];
+			flat &= sg->base == 0 && sg->limit == 0xffffffffu && !sg->unusable && sg->s &&
+				(sg->type & 0xe) == 0x2;
+		}
 		if (flat)
 			mode |= JIT_MODE_FLAT;
 	}
@@ -291,6 +301,7 @@ static void soft_loop(struct soft_engine *e)
 			soft_idle(cpu);
 			continue;
 		}
+		soft_cpu_sync_mmu(cpu);
 		uint32_t eip = (uint32_t)cpu->s.rip;
 		struct jit_block *b = soft_find_block(e, eip);
 		if (!b) {
@@ -433,7 +444,7 @@ static int soft_create(struct machine *m, struct error *err)
 	cpu->trace_exec = (m->cfg.trace & TRACE_EXEC) != 0;
 	pthread_mutex_init(&cpu->idle_lock, NULL);
 	pthread_cond_init(&cpu->idle_cond, NULL);
-	mmu_init(&cpu->mmu, m, e->cache, cpu);
+	mmu_init(&cpu->mmu, m, e->cache, cpu, &cpu->s);
 	if (m->cfg.jit != JIT_TIER_OFF) {
 		struct jit_native_config jc = {
 			.tier = m->cfg.jit,

@@ -101,6 +101,24 @@ struct soft_cpu {
 	uint64_t native_start;               /* retired when it began */
 };
 
+/* The current privilege level: 0 in real mode, 3 in virtual-8086 mode,
+ * else the RPL of CS. */
+static inline unsigned soft_cpu_cpl(const struct soft_cpu *cpu)
+{
+	if (!(cpu->s.cr0 & CR0_PE))
+		return 0;
+	if (cpu->s.rflags & RFLAGS_VM)
+		return 3;
+	return cpu->s.seg[SEG_CS].selector & 3;
+}
+
+/* Selects the TLB set of the CPL (user for CPL 3): after every change of
+ * CPL, and by the engine loop before each block and after each fault. */
+static inline void soft_cpu_sync_mmu(struct soft_cpu *cpu)
+{
+	mmu_set_priv(&cpu->mmu, soft_cpu_cpl(cpu) == 3 ? MMU_USER : MMU_SUPERVISOR);
+}
+
 /* Drops the TLB and the jump cache: linear addresses may map elsewhere
  * (CR0/CR3/CR4 writes, a new state). */
 static inline void soft_cpu_flush_tlb(struct soft_cpu *cpu)

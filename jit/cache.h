@@ -28,6 +28,19 @@ struct jit_block;
  * accesses then need no base and no limit load (ir_op.flat); blocks end
  * after every load of DS, ES or SS in protected mode. */
 #define JIT_MODE_FLAT (1u << 3)
+/* The CPL (protected mode; 3 in virtual-8086 mode, 0 in real mode): the
+ * TLB set of memory accesses (user for CPL 3) and privilege checks. */
+#define JIT_MODE_CPL_SHIFT 4
+#define JIT_MODE_CPL_MASK (3u << JIT_MODE_CPL_SHIFT)
+#define JIT_MODE_VM86 (1u << 6)    /* EFLAGS.VM: virtual-8086 mode */
+/* CR0.PG: linear addresses map through page tables. Direct jumps between
+ * blocks then stay within one linear page (jit_block_link_ok). */
+#define JIT_MODE_PG (1u << 7)
+
+static inline unsigned jit_mode_cpl(uint32_t mode)
+{
+	return (mode & JIT_MODE_CPL_MASK) >> JIT_MODE_CPL_SHIFT;
+}
 
 #define JIT_CACHE_DEFAULT_BYTES (32u << 20)
 

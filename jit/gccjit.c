@@ -715,7 +715,11 @@ static gcc_jit_rvalue *tlb_offset(struct emit *e, gcc_jit_rvalue *lin, enum mmu_
 {
 	gcc_jit_rvalue *idx = bin(e, GCC_JIT_BINARY_OP_BITWISE_AND, bin(e, GCC_JIT_BINARY_OP_RSHIFT, lin, c32(e, 12)),
 				  c32(e, MMU_TLB_ENTRIES - 1));
-	size_t base = offsetof(struct soft_cpu, mmu.tlb) + (size_t)kind * MMU_TLB_ENTRIES * sizeof(struct tlb_entry);
+	/* the set of the block's privilege (soft_cpu_sync_mmu selects the
+	 * same one for tier 0) */
+	int priv = jit_mode_cpl(e->b->mode) == 3 ? MMU_USER : MMU_SUPERVISOR;
+	size_t base = offsetof(struct soft_cpu, mmu.set) + (size_t)priv * sizeof(struct tlb_set) +
+		      offsetof(struct tlb_set, e) + (size_t)kind * MMU_TLB_ENTRIES * sizeof(struct tlb_entry);
 	return bin64(e, GCC_JIT_BINARY_OP_PLUS, c64(e, base),
 		     bin64(e, GCC_JIT_BINARY_OP_MULT, cast(e, idx, e->u64), c64(e, sizeof(struct tlb_entry))));
 }

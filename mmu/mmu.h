@@ -37,23 +37,51 @@ struct tlb_entry {
 	uintptr_t addend;    /* host address = linear address + addend */
 };
 
+/* Privilege of an access: the TLB has one set of entries for each, filled
+ * by the page walker with that privilege's rights (U/S, R/W with CR0.WP).
+ * User = CPL 3; supervisor = CPL 0-2 and the implicit accesses to the
+ * GDT, LDT, IDT and TSS (mmu_sys_*). */
+enum mmu_priv { MMU_SUPERVISOR, MMU_USER, MMU_NR_PRIV };
+
+struct tlb_set {
+	struct tlb_entry e[MMU_NR_ACCESS][MMU_TLB_ENTRIES];
+	uint64_t write_phys[MMU_TLB_ENTRIES];   /* the physical page of each write entry */
+	uint8_t global[MMU_NR_ACCESS][MMU_TLB_ENTRIES];   /* filled from a global (G) page */
+};
+
 struct machine;
 struct jit_cache;
 struct soft_cpu;
+struct cpu_state;
 
 struct mmu {
-	struct tlb_entry tlb[MMU_NR_ACCESS][MMU_TLB_ENTRIES];
-	uint64_t write_phys[MMU_TLB_ENTRIES];   /* the physical page of each write entry */
+	struct tlb_set set[MMU_NR_PRIV];
+	struct tlb_set *cur;         /* the set of the current privilege (mmu_set_priv) */
 	struct machine *m;
 	struct jit_cache *cache;     /* pages holding translated code */
-	struct soft_cpu *cpu;        /* for raising faults (next issue) */
+	struct soft_cpu *cpu;        /* for raising faults */
+	const struct cpu_state *regs;   /* CR0, CR3, CR4, EFER */
+	uint64_t pdpte[4];           /* PAE: the PDPTEs loaded with CR3 (mmu_load_pdptes) */
+	bool large_pages;            /* a 2/4 MiB page was entered since the last full flush */
 	bool code_written;           /* a store invalidated translated code */
 	uint64_t slow_accesses;      /* statistics */
+	uint64_t walks;              /* page-table walks */
+	uint64_t page_faults;        /* #PF raised */
 };
 
-void mmu_init(struct mmu *mmu, struct machine *m, struct jit_cache *cache, struct soft_cpu *cpu);
-/* Drops every TLB entry (CR0/CR3/CR4 writes, INVLPG, set_state). */
+void mmu_init(struct mmu *mmu, struct machine *m, struct jit_cache *cache, struct soft_cpu *cpu,
+	      const struct cpu_state *regs);
+/* Drops every TLB entry (CR0/CR4 writes, set_state). */
 void mmu_flush(struct mmu *mmu);
+/* A CR3 load: drops every entry but those of global pages (when CR4.PGE). */
+void mmu_flush_nonglobal(struct mmu *mmu);
+/* INVLPG: drops the entries of the page of `lin` (also global ones). */
+void mmu_flush_page(struct mmu *mmu, uint32_t lin);
+/* Selects the TLB set of the current privilege. */
+static inline void mmu_set_priv(struct mmu *mmu, enum mmu_priv priv)
+{
+	mmu->cur = &mmu->set[priv];
+}
 /* Drops the write entries that map physical page `phys_page`: the code
  * cache calls this when the page starts holding translated code. */
 void mmu_protect_code_page(struct mmu *mmu, uint64_t phys_page);
@@ -79,7 +107,7 @@ void mmu_probe_write(struct mmu *mmu, uint32_t lin, unsigned len);
 static inline const struct tlb_entry *mmu_entry(const struct mmu *mmu, enum mmu_access kind,
 						uint32_t lin)
 {
-	return &mmu->tlb[kind][(lin >> 12) % MMU_TLB_ENTRIES];
+	return &mmu->cur->e[kind][(lin >> 12) % MMU_TLB_ENTRIES];
 }
 
 /* True when [lin, lin+size) is in one page mapped by entry e. */
@@ -161,6 +189,36 @@ static inline void mmu_store(struct mmu *mmu, uint32_t lin, unsigned size, uint3
 		mmu_store16(mmu, lin, value);
 	else
 		mmu_store32(mmu, lin, value);
+}
+
+/* Implicit supervisor accesses (descriptor tables, the TSS, the stacks of
+ * an inner privilege level during a privilege change): through the
+ * supervisor set whatever the CPL. A fault leaves the set selected: the
+ * engine loop selects the current privilege's set again before each block
+ * and after each fault (soft_cpu_sync_mmu). */
+static inline uint32_t mmu_sys_load(struct mmu *mmu, uint32_t lin, unsigned size)
+{
+	struct tlb_set *saved = mmu->cur;
+	mmu->cur = &mmu->set[MMU_SUPERVISOR];
+	uint32_t v = mmu_load(mmu, lin, size);
+	mmu->cur = saved;
+	return v;
+}
+
+static inline void mmu_sys_store(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value)
+{
+	struct tlb_set *saved = mmu->cur;
+	mmu->cur = &mmu->set[MMU_SUPERVISOR];
+	mmu_store(mmu, lin, size, value);
+	mmu->cur = saved;
+}
+
+static inline void mmu_sys_probe_write(struct mmu *mmu, uint32_t lin, unsigned len)
+{
+	struct tlb_set *saved = mmu->cur;
+	mmu->cur = &mmu->set[MMU_SUPERVISOR];
+	mmu_probe_write(mmu, lin, len);
+	mmu->cur = saved;
 }
 
 #endif

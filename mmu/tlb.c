@@ -12,28 +12,64 @@
 #include "hw/machine.h"
 #include "jit/cache.h"
 
-void mmu_init(struct mmu *mmu, struct machine *m, struct jit_cache *cache, struct soft_cpu *cpu)
+void mmu_init(struct mmu *mmu, struct machine *m, struct jit_cache *cache, struct soft_cpu *cpu,
+	      const struct cpu_state *regs)
 {
 	memset(mmu, 0, sizeof(*mmu));
 	mmu->m = m;
 	mmu->cache = cache;
 	mmu->cpu = cpu;
+	mmu->regs = regs;
+	mmu->cur = &mmu->set[MMU_SUPERVISOR];
 	mmu_flush(mmu);
 }
 
 void mmu_flush(struct mmu *mmu)
 {
-	for (int k = 0; k < MMU_NR_ACCESS; k++)
-		for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++)
-			mmu->tlb[k][i].tag = MMU_TLB_EMPTY;
+	for (int p = 0; p < MMU_NR_PRIV; p++)
+		for (int k = 0; k < MMU_NR_ACCESS; k++)
+			for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++)
+				mmu->set[p].e[k][i].tag = MMU_TLB_EMPTY;
+	mmu->large_pages = false;
+}
+
+void mmu_flush_nonglobal(struct mmu *mmu)
+{
+	if (!(mmu->regs->cr4 & CR4_PGE)) {
+		mmu_flush(mmu);
+		return;
+	}
+	for (int p = 0; p < MMU_NR_PRIV; p++)
+		for (int k = 0; k < MMU_NR_ACCESS; k++)
+			for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++)
+				if (!mmu->set[p].global[k][i])
+					mmu->set[p].e[k][i].tag = MMU_TLB_EMPTY;
+}
+
+void mmu_flush_page(struct mmu *mmu, uint32_t lin)
+{
+	if (mmu->large_pages) {
+		/* the page may be part of a large one: every 4 KiB entry
+		 * of it goes (INVLPG drops the whole large page) */
+		mmu_flush(mmu);
+		return;
+	}
+	unsigned i = (lin >> 12) % MMU_TLB_ENTRIES;
+	for (int p = 0; p < MMU_NR_PRIV; p++)
+		for (int k = 0; k < MMU_NR_ACCESS; k++)
+			if (mmu->set[p].e[k][i].tag == (lin & MMU_PAGE_MASK))
+				mmu->set[p].e[k][i].tag = MMU_TLB_EMPTY;
 }
 
 void mmu_protect_code_page(struct mmu *mmu, uint64_t phys_page)
 {
-	for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++) {
-		struct tlb_entry *e = &mmu->tlb[MMU_WRITE][i];
-		if (e->tag != MMU_TLB_EMPTY && mmu->write_phys[i] == phys_page)
-			e->tag = MMU_TLB_EMPTY;
+	for (int p = 0; p < MMU_NR_PRIV; p++) {
+		struct tlb_set *set = &mmu->set[p];
+		for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++) {
+			struct tlb_entry *e = &set->e[MMU_WRITE][i];
+			if (e->tag != MMU_TLB_EMPTY && set->write_phys[i] == phys_page)
+				e->tag = MMU_TLB_EMPTY;
+		}
 	}
 }
 
@@ -66,10 +102,11 @@ static void mmu_fill(struct mmu *mmu, uint32_t lin, uint64_t phys, enum mmu_acce
 		return;
 	uint8_t *host = r->host + (page - r->base);
 	unsigned i = (lin >> 12) % MMU_TLB_ENTRIES;
-	struct tlb_entry *e = &mmu->tlb[kind][i];
+	struct tlb_entry *e = &mmu->cur->e[kind][i];
 	e->tag = lin & MMU_PAGE_MASK;
+	mmu->cur->global[kind][i] = 0;
 	if (kind == MMU_WRITE)
-		mmu->write_phys[i] = page;
+		mmu->cur->write_phys[i] = page;
 	e->addend = (uintptr_t)host - (uintptr_t)(lin & MMU_PAGE_MASK);
 }
 

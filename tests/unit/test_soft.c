@@ -1037,7 +1037,7 @@ static struct bare_cpu *bare_create(size_t cache_bytes)
 	ck_assert(b->cache);
 	b->cpu.m = &b->m;
 	b->cpu.cache = b->cache;
-	mmu_init(&b->cpu.mmu, &b->m, b->cache, &b->cpu);
+	mmu_init(&b->cpu.mmu, &b->m, b->cache, &b->cpu, &b->cpu.s);
 	cpu_state_set_flat32(&b->cpu.s, CODE32);
 	return b;
 }
