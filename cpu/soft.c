@@ -138,7 +138,7 @@ static void soft_cpu_load_state(struct soft_cpu *cpu, const struct cpu_state *s)
 	cpu->s = *s;
 	cpu->s.rflags |= RFLAGS_FIXED;
 	flags_set(&cpu->cc, (uint32_t)s->rflags & FLAGS_ARITH);
-	soft_cpu_flush_tlb(cpu);
+	soft_cpu_reload_paging(cpu);
 	cpu->halted = false;
 }
 
@@ -208,12 +208,24 @@ static struct jit_block *soft_find_block(struct soft_engine *e, uint32_t eip)
 	struct soft_cpu *cpu = &e->cpu;
 	struct machine *m = cpu->m;
 	uint32_t cs_base = (uint32_t)cpu->s.seg[SEG_CS].base;
-	uint64_t phys = mmu_translate_exec(&cpu->mmu, cs_base + eip);
-	struct jit_block *b = jit_cache_lookup(e->cache, phys, cs_base, soft_cpu_mode(cpu));
+	uint32_t lin = cs_base + eip;
+	uint64_t phys = mmu_translate_exec(&cpu->mmu, lin);   /* may raise #PF */
+	struct jit_block *b = jit_cache_lookup(e->cache, phys, cs_base, soft_cpu_mode(cpu), eip);
+	if (b && b->nr_pages == 2 && mmu_lookup_exec(&cpu->mmu, (lin & MMU_PAGE_MASK) + MMU_PAGE_SIZE) !=
+	    b->page[1]) {
+		/* its last instruction's second page maps elsewhere now */
+		jit_cache_invalidate_range(e->cache, b->page[1], 1);
+		b = NULL;
+	}
 	if (b && jit_block_fits_cs(b, (uint32_t)cpu->s.seg[SEG_CS].limit))
 		return b;
 	bool flushed;
 	b = jit_translate(cpu, e->ir, eip, &flushed);
+	if (!b && e->ir->fetch_fault) {
+		/* its first instruction runs into a page it cannot fetch */
+		mmu_translate_exec(&cpu->mmu, e->ir->fetch_fault_lin);
+		soft_fail(cpu, "instruction fetch fault not raised");
+	}
 	if (!b)
 		return NULL;
 	if (m->cfg.trace & TRACE_IN_ASM)
@@ -260,8 +272,10 @@ static bool soft_native_eager(struct soft_engine *e, struct jit_block *b)
 			if (!(slots & (1u << s)))
 				continue;
 			uint32_t eip = from->exit_eip[s];
-			uint64_t phys = mmu_translate_exec(&cpu->mmu, from->cs_base + eip);
-			struct jit_block *to = jit_cache_lookup(e->cache, phys, from->cs_base, from->mode);
+			uint64_t phys = mmu_lookup_exec(&cpu->mmu, from->cs_base + eip);
+			if (phys == MMU_NO_PHYS)
+				continue;
+			struct jit_block *to = jit_cache_lookup(e->cache, phys, from->cs_base, from->mode, eip);
 			if (!to || !jit_block_fits_cs(to, (uint32_t)cpu->s.seg[SEG_CS].limit)) {
 				bool flushed;
 				to = jit_translate(cpu, e->ir, eip, &flushed);
@@ -331,7 +345,7 @@ static void soft_loop(struct soft_engine *e)
 		}
 		cpu->jmp_cache[soft_jmp_hash(b->cs_base + eip)] = b;
 		if (last.from && last.slot >= 0 && generation == last_generation && last.from->valid &&
-		    last.from->mode == b->mode && last.from->cs_base == b->cs_base)
+		    jit_block_link_ok(last.from, b))
 			last.from->chain[last.slot] = b;
 		cpu->mmu.code_written = false;
 		cpu->stats.blocks_run++;

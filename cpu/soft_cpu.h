@@ -137,6 +137,18 @@ uint32_t soft_cpu_mode(const struct soft_cpu *cpu);
  * current op (for RDTSC). */
 uint64_t soft_cpu_retired_now(const struct soft_cpu *cpu);
 
+/* ---- cpu/soft_paging.c ---- */
+
+/* MOV to CR0, CR3, CR4 (the caller checked privilege and reserved bits):
+ * false when a PAE PDPTE has reserved bits (#GP(0); nothing changed). */
+bool soft_cpu_write_cr0(struct soft_cpu *cpu, uint32_t value);
+bool soft_cpu_write_cr3(struct soft_cpu *cpu, uint32_t value);
+bool soft_cpu_write_cr4(struct soft_cpu *cpu, uint32_t value);
+/* INVLPG of linear address lin. */
+void soft_cpu_invlpg(struct soft_cpu *cpu, uint32_t lin);
+/* After a new state was loaded: PDPTEs read again, TLB dropped. */
+void soft_cpu_reload_paging(struct soft_cpu *cpu);
+
 /* ---- cpu/soft_exception.c ---- */
 
 /* Raises exception `vector` at the current instruction (the one cur_op

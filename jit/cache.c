@@ -78,10 +78,11 @@ void jit_cache_destroy(struct jit_cache *c)
 	free(c);
 }
 
-struct jit_block *jit_cache_lookup(struct jit_cache *c, uint64_t phys, uint32_t cs_base, uint32_t mode)
+struct jit_block *jit_cache_lookup(struct jit_cache *c, uint64_t phys, uint32_t cs_base, uint32_t mode,
+				   uint32_t eip)
 {
 	for (struct jit_block *b = c->hash[cache_hash(phys, cs_base, mode)]; b; b = b->hash_next)
-		if (b->phys == phys && b->cs_base == cs_base && b->mode == mode)
+		if (b->phys == phys && b->cs_base == cs_base && b->mode == mode && b->eip == eip)
 			return b;
 	return NULL;
 }

@@ -42,6 +42,23 @@ static inline unsigned jit_mode_cpl(uint32_t mode)
 	return (mode & JIT_MODE_CPL_MASK) >> JIT_MODE_CPL_SHIFT;
 }
 
+/* Whether an exit of block `from` may go straight to block `to` (chained,
+ * or a jump inside a tier-1 region) without looking up the physical
+ * address of its EIP again: same CS base and mode, and with paging, `to`
+ * within the linear page where `from` starts (so mapped as `from` is: a
+ * block is entered only after a lookup of its physical address, and an
+ * instruction that changes a mapping leaves to the engine loop) and on one
+ * page only (its second page's mapping is checked at each lookup). */
+static inline bool jit_block_link_ok_at(uint32_t from_cs_base, uint32_t from_eip, uint32_t mode,
+					uint32_t to_cs_base, uint32_t to_eip, uint32_t to_mode, int to_pages)
+{
+	if (to_cs_base != from_cs_base || to_mode != mode)
+		return false;
+	if (!(mode & JIT_MODE_PG))
+		return true;
+	return to_pages <= 1 && ((from_cs_base + from_eip) >> 12) == ((to_cs_base + to_eip) >> 12);
+}
+
 #define JIT_CACHE_DEFAULT_BYTES (32u << 20)
 
 struct jit_cache_stats {
@@ -61,7 +78,13 @@ struct jit_cache;
 struct jit_cache *jit_cache_create(size_t max_bytes);
 void jit_cache_destroy(struct jit_cache *c);
 
-struct jit_block *jit_cache_lookup(struct jit_cache *c, uint64_t phys, uint32_t cs_base, uint32_t mode);
+/* The block of code at physical address phys translated for this CS base,
+ * mode and EIP (the same physical code reached through two linear
+ * addresses has a block for each: its exits are EIPs). A block whose last
+ * instruction runs into a second page was translated with that page's
+ * mapping then: the caller checks it (page[1]). */
+struct jit_block *jit_cache_lookup(struct jit_cache *c, uint64_t phys, uint32_t cs_base, uint32_t mode,
+				   uint32_t eip);
 /* Arena memory for a new block (8-byte aligned); NULL when the arena is
  * full: the caller flushes and retries. */
 void *jit_cache_alloc(struct jit_cache *c, size_t bytes);

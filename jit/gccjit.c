@@ -197,12 +197,12 @@ struct emit {
 	gcc_jit_lvalue *retired;      /* not yet added to cpu->retired (uint64_t) */
 	gcc_jit_lvalue *ret_code;     /* what the epilogues return */
 	gcc_jit_block *epilogue_locals, *epilogue;
-	/* indirect branches: a dispatch hub per CS base and mode (ind_hub),
-	 * and its inputs */
+	/* indirect branches: a dispatch hub per CS base and mode (and
+	 * linear page with paging: ind_hub), and its inputs */
 	struct {
-		uint32_t cs_base, mode;
+		uint32_t cs_base, mode, page;
 		gcc_jit_block *entry;
-	} hubs[4];
+	} hubs[16];
 	int nr_hubs;
 	gcc_jit_lvalue *ind_eip, *ind_from;
 	/* the operands of the last flag-writing op of this block, while
@@ -465,7 +465,7 @@ static int link_target(struct emit *e, uint32_t eip)
 	const struct jit_block *from = e->b;
 	for (unsigned i = 0; i < e->batch->nr; i++) {
 		const struct jit_block *to = e->batch->copy[i];
-		if (e->labels[i] && to->eip == eip && to->cs_base == from->cs_base && to->mode == from->mode)
+		if (e->labels[i] && to->eip == eip && jit_block_link_ok(from, to))
 			return (int)i;
 	}
 	return -1;
@@ -506,14 +506,16 @@ static void tail_call_ind(struct emit *e);
 static gcc_jit_block *ind_hub(struct emit *e)
 {
 	const struct jit_block *from = e->b;
+	uint32_t page = (from->mode & JIT_MODE_PG) ? (from->cs_base + from->eip) >> 12 : 0;
 	for (int h = 0; h < e->nr_hubs; h++)
-		if (e->hubs[h].cs_base == from->cs_base && e->hubs[h].mode == from->mode)
+		if (e->hubs[h].cs_base == from->cs_base && e->hubs[h].mode == from->mode && e->hubs[h].page == page)
 			return e->hubs[h].entry;
 	if (e->nr_hubs == (int)(sizeof(e->hubs) / sizeof(e->hubs[0])))
 		return NULL;
 	gcc_jit_block *saved = e->cur, *entry = new_block(e), *out = new_block(e);
 	e->hubs[e->nr_hubs].cs_base = from->cs_base;
 	e->hubs[e->nr_hubs].mode = from->mode;
+	e->hubs[e->nr_hubs].page = page;
 	e->hubs[e->nr_hubs++].entry = entry;
 	/* out: return JIT_NATIVE_RET(ind_from, JIT_NATIVE_IND), from the
 	 * hub's state: the record in the locals */
@@ -533,7 +535,7 @@ static gcc_jit_block *ind_hub(struct emit *e)
 	int n = 0;
 	for (unsigned i = 0; cases && i < e->batch->nr; i++) {
 		const struct jit_block *to = e->batch->copy[i];
-		if (!e->labels[i] || to->cs_base != from->cs_base || to->mode != from->mode)
+		if (!e->labels[i] || !jit_block_link_ok(from, to))
 			continue;
 		bool dup = false;
 		for (unsigned k = 0; k < i && !dup; k++)

@@ -37,6 +37,7 @@
 
 #define MSR_TSC 0x10u
 #define MSR_APIC_BASE 0x1bu
+#define MSR_EFER 0xc0000080u
 
 static const uint32_t size_mask[5] = { 0, 0xff, 0xffff, 0, 0xffffffffu };
 
@@ -670,6 +671,7 @@ static uint32_t h_rdmsr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 	switch ((uint32_t)cpu->s.gpr[CPU_RCX]) {
 	case MSR_TSC: v = soft_cpu_retired_now(cpu); break;
 	case MSR_APIC_BASE: v = cpu->s.apic_base; break;
+	case MSR_EFER: v = cpu->s.efer; break;
 	default: soft_raise(cpu, EXC_GP, true, 0);
 	}
 	cpu->s.gpr[CPU_RAX] = (uint32_t)v;
@@ -684,6 +686,14 @@ static uint32_t h_wrmsr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 	switch ((uint32_t)cpu->s.gpr[CPU_RCX]) {
 	case MSR_TSC: break;   /* the TSC counts retired instructions; not writable */
 	case MSR_APIC_BASE: cpu->s.apic_base = v; break;
+	case MSR_EFER:
+		/* SCE and NXE; no long mode on soft */
+		if (v & ~(EFER_SCE | EFER_NXE))
+			soft_raise(cpu, EXC_GP, true, 0);
+		if ((v ^ cpu->s.efer) & EFER_NXE)
+			soft_cpu_flush_tlb(cpu);
+		cpu->s.efer = v;
+		break;
 	default: soft_raise(cpu, EXC_GP, true, 0);
 	}
 	return 0;
@@ -715,31 +725,32 @@ static uint32_t h_write_cr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint3
 			soft_raise(cpu, EXC_GP, true, 0);
 		if ((a & (1u << 29)) && !(a & (1u << 30)))   /* NW without CD */
 			soft_raise(cpu, EXC_GP, true, 0);
-		if (a & CR0_PG) {
-			/* The page walker is the next issue's. */
-			struct machine *m = cpu->m;
-			pthread_mutex_lock(&m->lock);
-			if (m->run_error.code == 0)
-				error_set(&m->run_error, -95, "soft: the guest enabled paging (CR0.PG), "
-					  "which the soft engine does not implement yet");
-			pthread_mutex_unlock(&m->lock);
-			machine_stop(m, MACHINE_ERROR);
-		}
-		cpu->s.cr0 = a | CR0_ET;
+		if (!soft_cpu_write_cr0(cpu, a))
+			soft_raise(cpu, EXC_GP, true, 0);
 		break;
 	case 2: cpu->s.cr2 = a; break;
-	case 3: cpu->s.cr3 = a; break;
+	case 3:
+		if (!soft_cpu_write_cr3(cpu, a))
+			soft_raise(cpu, EXC_GP, true, 0);
+		break;
 	case 4:
 		if (a & ~0x7ffu)
 			soft_raise(cpu, EXC_GP, true, 0);
-		cpu->s.cr4 = a;
+		if (!soft_cpu_write_cr4(cpu, a))
+			soft_raise(cpu, EXC_GP, true, 0);
 		break;
 	case 16: case 17: case 18: case 19: cpu->s.dr[imm - 16] = a; break;
 	case 20: case 22: cpu->s.dr[6] = a; break;
 	case 21: case 23: cpu->s.dr[7] = a; break;
 	default: soft_raise(cpu, EXC_UD, false, 0);
 	}
-	soft_cpu_flush_tlb(cpu);
+	return 0;
+}
+
+static uint32_t h_invlpg(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)b; (void)c;
+	soft_cpu_invlpg(cpu, a);
 	return 0;
 }
 

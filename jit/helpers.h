@@ -57,6 +57,7 @@ typedef uint32_t (*jit_helper_fn)(struct soft_cpu *cpu, uint32_t imm, uint32_t a
 	X(WRMSR, h_wrmsr, IR_MAY_FAULT, "ECX, EDX:EAX") \
 	X(READ_CR, h_read_cr, IR_MAY_FAULT, "imm = register (16 + n: DRn); returns it") \
 	X(WRITE_CR, h_write_cr, IR_MAY_FAULT, "imm = register (16 + n: DRn); a = value") \
+	X(INVLPG, h_invlpg, 0, "a = linear address: drops its TLB entries") \
 	X(LMSW, h_lmsw, 0, "a = value") \
 	X(CLTS, h_clts, 0, "clears CR0.TS") \
 	X(DTABLE, h_dtable, IR_MAY_FAULT, "imm = 0 LGDT, 1 LIDT, 2 SGDT, 3 SIDT | operand size << 8; a = linear address") \

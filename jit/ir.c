@@ -28,6 +28,7 @@ void ir_builder_reset(struct ir_builder *b)
 	b->next_temp = 1;
 	b->nr_exits = 0;
 	b->overflow = false;
+	b->fetch_fault = false;
 }
 
 void ir_begin_insn(struct ir_builder *b, uint32_t eip)

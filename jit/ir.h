@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jit/cache.h"
+
 struct soft_cpu;
 
 /* name, operand summary (for the printer and docs) */
@@ -194,6 +196,14 @@ static inline bool jit_block_fits_cs(const struct jit_block *b, uint32_t limit)
 	return limit - b->cs_limit_lo <= b->cs_limit_hi - b->cs_limit_lo;
 }
 
+/* Whether an exit of `from` may enter `to` directly (chaining, jumps
+ * inside a tier-1 region): jit_block_link_ok_at of jit/cache.h. */
+static inline bool jit_block_link_ok(const struct jit_block *from, const struct jit_block *to)
+{
+	return jit_block_link_ok_at(from->cs_base, from->eip, from->mode, to->cs_base, to->eip, to->mode,
+				    to->nr_pages);
+}
+
 /* Builds a block's ops; used by the translator. */
 struct ir_builder {
 	struct ir_op ops[IR_MAX_OPS];
@@ -205,6 +215,10 @@ struct ir_builder {
 	uint16_t exit_retired[2];
 	int nr_exits;
 	bool overflow;                 /* a limit was hit: a translator bug */
+	/* no block: its first instruction runs into a page that cannot be
+	 * fetched at fetch_fault_lin (the caller raises the #PF) */
+	bool fetch_fault;
+	uint32_t fetch_fault_lin;
 	struct ir_op sink;             /* where ops go after an overflow */
 };
 

@@ -1239,8 +1239,18 @@ static void tr_system(struct tr *tr)
 	case X86_OP_RDTSC: helper(tr, JIT_HELPER_RDTSC, 0, 0, 0, 0); return;
 	case X86_OP_RDMSR: helper(tr, JIT_HELPER_RDMSR, 0, 0, 0, 0); return;
 	case X86_OP_WRMSR: helper(tr, JIT_HELPER_WRMSR, 0, 0, 0, 0); exit_next(tr); return;
-	case X86_OP_INVLPG: case X86_OP_INVD: case X86_OP_WBINVD:
-		return;   /* no paging, no caches to model */
+	case X86_OP_INVLPG:
+		if (d->kind != OPND_MEM) {
+			raise_exc(tr, EXC_UD, false, 0);
+			return;
+		}
+		/* the linear address (a limit check of one byte: the SDM
+		 * lists none, an operand past the limit is then #GP) */
+		helper(tr, JIT_HELPER_INVLPG, 0, ea_linear(tr, 0, 1), 0, 0);
+		exit_next(tr);   /* a mapping may change: back to the engine loop */
+		return;
+	case X86_OP_INVD: case X86_OP_WBINVD:
+		return;   /* no caches to model */
 	case X86_OP_RDPMC:
 		raise_exc(tr, EXC_GP, true, 0);   /* no performance counters */
 		return;
@@ -1468,11 +1478,17 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 			tr_end_before(ir, cur);
 			break;
 		}
-		if (len == X86_DECODE_SHORT && got < sizeof(code) && ir->nr_insns > 0) {
+		if (len == X86_DECODE_SHORT && got < sizeof(code) && !past_limit) {
 			/* Runs into a page that cannot be fetched: end the
-			 * block before it; run alone, it faults there. */
-			tr_end_before(ir, cur);
-			break;
+			 * block before it; run alone, it faults there (the
+			 * caller raises the #PF of that fetch). */
+			if (ir->nr_insns > 0) {
+				tr_end_before(ir, cur);
+				break;
+			}
+			ir->fetch_fault = true;
+			ir->fetch_fault_lin = lin + got;
+			return NULL;
 		}
 		ir_begin_insn(ir, cur);
 		if (ir->nr_insns == 1) {

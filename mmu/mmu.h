@@ -9,10 +9,10 @@
  * (reads give all ones, writes are dropped) and stores to pages holding
  * translated code (which the code cache must see: self-modifying code).
  *
- * Without paging (this issue) linear == physical. The page walker of the
- * next issue fills the same entries; faults will then be raised from the
- * slow path (mmu_* functions may longjmp through soft_raise), never from
- * the fast path. Segmentation (bases, limits) is the caller's business
+ * With CR0.PG the page walker (mmu/pagewalk.c) fills the entries, with
+ * the rights of the set's privilege; faults are raised from the slow path
+ * (mmu_* functions may longjmp through soft_raise: #PF with CR2 set),
+ * never from the fast path. Without paging linear == physical. Segmentation (bases, limits) is the caller's business
  * (the limit check: cpu/soft_seglimit.h): addresses here are linear. */
 #ifndef MORPHEUS_MMU_H
 #define MORPHEUS_MMU_H
@@ -46,6 +46,7 @@ enum mmu_priv { MMU_SUPERVISOR, MMU_USER, MMU_NR_PRIV };
 struct tlb_set {
 	struct tlb_entry e[MMU_NR_ACCESS][MMU_TLB_ENTRIES];
 	uint64_t write_phys[MMU_TLB_ENTRIES];   /* the physical page of each write entry */
+	uint64_t exec_phys[MMU_TLB_ENTRIES];    /* and of each execute entry (code cache keys) */
 	uint8_t global[MMU_NR_ACCESS][MMU_TLB_ENTRIES];   /* filled from a global (G) page */
 };
 
@@ -90,18 +91,23 @@ void mmu_protect_code_page(struct mmu *mmu, uint64_t phys_page);
 uint32_t mmu_load_slow(struct mmu *mmu, uint32_t lin, unsigned size);
 void mmu_store_slow(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value);
 
-/* Code fetch for the translator: copies up to `len` bytes of code at
- * linear `lin` to buf and returns how many could be fetched (fewer when a
- * page cannot be executed: never in this issue, where code outside RAM/ROM
- * reads as 0xff). *phys gets the physical address of lin and *host a host
- * pointer to it when it is RAM or ROM (else NULL: not tracked for SMC). */
+#define MMU_NO_PHYS UINT64_MAX
+
+/* Code fetch for the translator (never faults): copies up to `len` bytes
+ * of code at linear `lin` to buf and returns how many could be fetched
+ * (fewer when a page cannot be executed; code outside RAM/ROM reads as
+ * 0xff). *phys gets the physical address of lin (MMU_NO_PHYS when nothing
+ * could be fetched) and *host a host pointer to it when it is RAM or ROM
+ * (else NULL: not tracked for SMC). */
 unsigned mmu_fetch_code(struct mmu *mmu, uint32_t lin, uint8_t *buf, unsigned len,
 			uint64_t *phys, const uint8_t **host);
-/* The physical address of linear `lin` for execution (the code cache key). */
+/* The physical address of linear `lin` for execution (the code cache
+ * key); raises #PF when it cannot be executed with the current privilege. */
 uint64_t mmu_translate_exec(struct mmu *mmu, uint32_t lin);
+/* The same without faulting: MMU_NO_PHYS then. */
+uint64_t mmu_lookup_exec(struct mmu *mmu, uint32_t lin);
 /* Checks that [lin, lin+len) can be written, before an instruction writes
- * any of it (PUSHA, ENTER, far CALL): raises the fault if not. Never
- * faults in this issue. */
+ * any of it (PUSHA, ENTER, far CALL): raises the fault if not. */
 void mmu_probe_write(struct mmu *mmu, uint32_t lin, unsigned len);
 
 static inline const struct tlb_entry *mmu_entry(const struct mmu *mmu, enum mmu_access kind,

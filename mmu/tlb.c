@@ -9,8 +9,10 @@
  * outside the RAM/ROM regions of the machine's memory map. */
 #include "mmu/mmu.h"
 
+#include "cpu/soft_cpu.h"
 #include "hw/machine.h"
 #include "jit/cache.h"
+#include "mmu/pagewalk.h"
 
 void mmu_init(struct mmu *mmu, struct machine *m, struct jit_cache *cache, struct soft_cpu *cpu,
 	      const struct cpu_state *regs)
@@ -73,12 +75,42 @@ void mmu_protect_code_page(struct mmu *mmu, uint64_t phys_page)
 	}
 }
 
-/* Linear to physical. The page walker of the next issue goes here. */
-static uint64_t mmu_translate(struct mmu *mmu, uint32_t lin, enum mmu_access kind)
+static enum mmu_priv mmu_priv_now(const struct mmu *mmu)
 {
-	(void)mmu;
-	(void)kind;
-	return lin;
+	return mmu->cur == &mmu->set[MMU_USER] ? MMU_USER : MMU_SUPERVISOR;
+}
+
+/* Linear to physical for an access of `kind` with the current privilege
+ * (*global: a global page). False with the #PF error code in *error. */
+static bool mmu_try_translate(struct mmu *mmu, uint32_t lin, enum mmu_access kind, uint64_t *phys, bool *global,
+			      uint32_t *error)
+{
+	*global = false;
+	if (!(mmu->regs->cr0 & CR0_PG)) {
+		*phys = lin;
+		return true;
+	}
+	struct mmu_translation t;
+	if (!mmu_walk(mmu, lin, kind, mmu_priv_now(mmu), &t, error))
+		return false;
+	if (t.large)
+		mmu->large_pages = true;
+	*global = t.global;
+	*phys = t.phys;
+	return true;
+}
+
+/* The same, raising #PF (CR2 = lin) on a fault. */
+static uint64_t mmu_translate(struct mmu *mmu, uint32_t lin, enum mmu_access kind, bool *global)
+{
+	uint64_t phys;
+	uint32_t error;
+	if (!mmu_try_translate(mmu, lin, kind, &phys, global, &error)) {
+		mmu->page_faults++;
+		mmu->cpu->s.cr2 = lin;
+		soft_raise(mmu->cpu, EXC_PF, true, error);
+	}
+	return phys;
 }
 
 /* The RAM or ROM region holding physical page `page`, or NULL. */
@@ -91,7 +123,7 @@ static const struct mem_region *mmu_host_region(struct mmu *mmu, uint64_t page)
 }
 
 /* Fills the entry of `kind` for the page of lin when it is plain memory. */
-static void mmu_fill(struct mmu *mmu, uint32_t lin, uint64_t phys, enum mmu_access kind)
+static void mmu_fill(struct mmu *mmu, uint32_t lin, uint64_t phys, enum mmu_access kind, bool global)
 {
 	uint64_t page = phys & ~(uint64_t)(MMU_PAGE_SIZE - 1);
 	const struct mem_region *r = mmu_host_region(mmu, page);
@@ -104,23 +136,26 @@ static void mmu_fill(struct mmu *mmu, uint32_t lin, uint64_t phys, enum mmu_acce
 	unsigned i = (lin >> 12) % MMU_TLB_ENTRIES;
 	struct tlb_entry *e = &mmu->cur->e[kind][i];
 	e->tag = lin & MMU_PAGE_MASK;
-	mmu->cur->global[kind][i] = 0;
+	mmu->cur->global[kind][i] = global;
 	if (kind == MMU_WRITE)
 		mmu->cur->write_phys[i] = page;
+	else if (kind == MMU_EXEC)
+		mmu->cur->exec_phys[i] = page;
 	e->addend = (uintptr_t)host - (uintptr_t)(lin & MMU_PAGE_MASK);
 }
 
 /* One access that does not cross a page. */
 static uint32_t mmu_load_page(struct mmu *mmu, uint32_t lin, unsigned size)
 {
-	uint64_t phys = mmu_translate(mmu, lin, MMU_READ);
+	bool global;
+	uint64_t phys = mmu_translate(mmu, lin, MMU_READ, &global);
 	const struct mem_region *r = memmap_find(&mmu->m->mem, phys);
 	if (r && r->kind != MEM_MMIO) {
 		uint32_t v = 0;
 		if (size > r->size - (phys - r->base))
 			return 0xffffffffu >> (32 - 8 * size);
 		memcpy(&v, r->host + (phys - r->base), size);
-		mmu_fill(mmu, lin, phys, MMU_READ);
+		mmu_fill(mmu, lin, phys, MMU_READ, global);
 		return v;
 	}
 	if (r)
@@ -130,7 +165,8 @@ static uint32_t mmu_load_page(struct mmu *mmu, uint32_t lin, unsigned size)
 
 static void mmu_store_page(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value)
 {
-	uint64_t phys = mmu_translate(mmu, lin, MMU_WRITE);
+	bool global;
+	uint64_t phys = mmu_translate(mmu, lin, MMU_WRITE, &global);
 	const struct mem_region *r = memmap_find(&mmu->m->mem, phys);
 	if (!r || r->kind == MEM_ROM)
 		return;
@@ -146,9 +182,9 @@ static void mmu_store_page(struct mmu *mmu, uint32_t lin, unsigned size, uint32_
 		if (jit_cache_write(mmu->cache, phys, size))
 			mmu->code_written = true;
 		if (!jit_cache_page_has_code(mmu->cache, page))
-			mmu_fill(mmu, lin, phys, MMU_WRITE);
+			mmu_fill(mmu, lin, phys, MMU_WRITE, global);
 	} else {
-		mmu_fill(mmu, lin, phys, MMU_WRITE);
+		mmu_fill(mmu, lin, phys, MMU_WRITE, global);
 	}
 }
 
@@ -184,22 +220,40 @@ void mmu_store_slow(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value
 
 void mmu_probe_write(struct mmu *mmu, uint32_t lin, unsigned len)
 {
+	bool global;
 	if (len == 0)
 		return;
-	mmu_translate(mmu, lin, MMU_WRITE);
+	mmu_translate(mmu, lin, MMU_WRITE, &global);
 	if ((lin & MMU_PAGE_MASK) != ((lin + len - 1) & MMU_PAGE_MASK))
-		mmu_translate(mmu, lin + len - 1, MMU_WRITE);
+		mmu_translate(mmu, lin + len - 1, MMU_WRITE, &global);
 }
 
 uint64_t mmu_translate_exec(struct mmu *mmu, uint32_t lin)
 {
-	return mmu_translate(mmu, lin, MMU_EXEC);
+	const struct tlb_entry *e = mmu_entry(mmu, MMU_EXEC, lin);
+	bool global;
+	if (e->tag == (lin & MMU_PAGE_MASK))
+		return mmu->cur->exec_phys[(lin >> 12) % MMU_TLB_ENTRIES] | (lin & ~MMU_PAGE_MASK);
+	uint64_t phys = mmu_translate(mmu, lin, MMU_EXEC, &global);
+	mmu_fill(mmu, lin, phys, MMU_EXEC, global);
+	return phys;
+}
+
+uint64_t mmu_lookup_exec(struct mmu *mmu, uint32_t lin)
+{
+	uint64_t phys;
+	bool global;
+	uint32_t error;
+	if (!mmu_try_translate(mmu, lin, MMU_EXEC, &phys, &global, &error))
+		return MMU_NO_PHYS;
+	mmu_fill(mmu, lin, phys, MMU_EXEC, global);
+	return phys;
 }
 
 unsigned mmu_fetch_code(struct mmu *mmu, uint32_t lin, uint8_t *buf, unsigned len,
 			uint64_t *phys, const uint8_t **host)
 {
-	*phys = mmu_translate(mmu, lin, MMU_EXEC);
+	*phys = MMU_NO_PHYS;
 	*host = NULL;
 	unsigned done = 0;
 	while (done < len) {
@@ -207,11 +261,12 @@ unsigned mmu_fetch_code(struct mmu *mmu, uint32_t lin, uint8_t *buf, unsigned le
 		unsigned chunk = MMU_PAGE_SIZE - (at & ~MMU_PAGE_MASK);
 		if (chunk > len - done)
 			chunk = len - done;
+		uint64_t p = mmu_lookup_exec(mmu, at);
+		if (p == MMU_NO_PHYS)
+			break;   /* not executable: what was fetched so far */
+		if (done == 0)
+			*phys = p;
 		const struct tlb_entry *e = mmu_entry(mmu, MMU_EXEC, at);
-		if (e->tag != (at & MMU_PAGE_MASK)) {
-			uint64_t p = mmu_translate(mmu, at, MMU_EXEC);
-			mmu_fill(mmu, at, p, MMU_EXEC);
-		}
 		if (e->tag == (at & MMU_PAGE_MASK)) {
 			const uint8_t *src = (const uint8_t *)(at + e->addend);
 			if (done == 0)

@@ -1117,20 +1117,20 @@ START_TEST(test_cache_flush_when_full)
 		memcpy(b->m.ram + eip, code, sizeof(code));
 		struct jit_block *blk = jit_translate(&b->cpu, &b->ir, eip, &flushed);
 		ck_assert(blk);
-		ck_assert(jit_cache_lookup(b->cache, eip, 0, blk->mode) == blk);
+		ck_assert(jit_cache_lookup(b->cache, eip, 0, blk->mode, eip) == blk);
 		flushes += flushed;
 	}
 	ck_assert_int_gt(flushes, 0);
 	ck_assert_uint_eq(jit_cache_generation(b->cache), generation + (uint64_t)flushes);
 	/* A store to a code byte invalidates; one to a data byte of the same
 	 * page does not. */
-	struct jit_block *blk = jit_cache_lookup(b->cache, CODE32 + 511 * 16, 0, soft_cpu_mode(&b->cpu));
+	struct jit_block *blk = jit_cache_lookup(b->cache, CODE32 + 511 * 16, 0, soft_cpu_mode(&b->cpu), CODE32 + 511 * 16);
 	ck_assert(blk && blk->valid);
 	ck_assert(!jit_cache_write(b->cache, CODE32 + 511 * 16 + 8, 4));
 	ck_assert(blk->valid);
 	ck_assert(jit_cache_write(b->cache, CODE32 + 511 * 16 + 2, 1));
 	ck_assert(!blk->valid);
-	ck_assert(jit_cache_lookup(b->cache, CODE32 + 511 * 16, 0, soft_cpu_mode(&b->cpu)) == NULL);
+	ck_assert(jit_cache_lookup(b->cache, CODE32 + 511 * 16, 0, soft_cpu_mode(&b->cpu), CODE32 + 511 * 16) == NULL);
 	bare_destroy(b);
 }
 END_TEST
