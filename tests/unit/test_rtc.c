@@ -670,6 +670,22 @@ START_TEST(test_divider_reset)
 }
 END_TEST
 
+START_TEST(test_divider_other_time_bases)
+{
+	/* Only the 32.768 kHz crystal exists: DV 000 and the test mode 100
+	 * run as 010 (stored as written), without the 500 ms rule. */
+	cmos_write(0x0a, 0x06);
+	ck_assert_uint_eq(cmos_read(0x0a), 0x06);
+	clock_set_manual(&m.clock, SEC);
+	ck_assert_uint_eq(cmos_read(0x00), 0x57);
+	cmos_write(0x0a, 0x46);
+	ck_assert_uint_eq(cmos_read(0x0c), 0x50);       /* PF, UF */
+	clock_set_manual(&m.clock, 2 * SEC);
+	ck_assert_uint_eq(cmos_read(0x00), 0x58);
+	ck_assert_uint_eq(cmos_read(0x0a), 0x46);
+}
+END_TEST
+
 /* --- register C, IRQ 8 and reset ----------------------------------------------- */
 
 START_TEST(test_register_c_clears_and_lowers)
@@ -769,6 +785,7 @@ static Suite *rtc_suite(void)
 	tcase_add_test(tc, test_set_binary_mode);
 	tcase_add_test(tc, test_write_while_running);
 	tcase_add_test(tc, test_divider_reset);
+	tcase_add_test(tc, test_divider_other_time_bases);
 	tcase_add_test(tc, test_register_c_clears_and_lowers);
 	tcase_add_test(tc, test_irqf_follows_enables);
 	tcase_add_test(tc, test_reset);
