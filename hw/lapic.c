@@ -381,7 +381,8 @@ bool lapic_deliver(struct lapic *a, int vector, int delivery_mode, bool level_tr
 	switch (delivery_mode) {
 	case LAPIC_DM_FIXED:
 	case LAPIC_DM_LOWEST:
-		taken = lapic_accept_fixed(a, vector & 0xff, level_triggered);
+		if (vector >= 0 && vector <= 0xff)     /* else not a vector: dropped */
+			taken = lapic_accept_fixed(a, vector, level_triggered);
 		break;
 	case LAPIC_DM_NMI:
 		a->nmi_pending = true;

@@ -94,8 +94,9 @@ void lapic_set_lint(struct lapic *a, int pin, int level);
  * ignored (one vCPU: there is nobody to start or reset). level_triggered sets
  * the vector's TMR bit (else clears it). Returns true when this APIC accepted
  * the message: fixed vectors < 16 are refused with the ESR's receive-illegal-
- * vector error, fixed vectors while the APIC is software-disabled and
- * everything while it is globally disabled are refused. */
+ * vector error; fixed "vectors" outside 0..255, fixed vectors while the APIC
+ * is software-disabled and everything while it is globally disabled are
+ * refused without one. */
 bool lapic_deliver(struct lapic *a, int vector, int delivery_mode, bool level_triggered);
 /* Whether a message for `dest` in physical (logical = false: dest == APIC ID
  * or 0xff) or logical (LDR/DFR, flat or cluster model; 0xff = all) mode

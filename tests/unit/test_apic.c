@@ -794,11 +794,15 @@ START_TEST(test_lapic_mmio_abuse)
 	run_to(1000000000);
 	ck_assert_uint_ne(clock_next_deadline(&m.clock), now_ns);
 	/* Vectors out of range through the C interface. */
+	enable();
 	ck_assert(!lapic_deliver(apic, 3, LAPIC_DM_FIXED, false));
-	lapic_deliver(apic, 0x1234, LAPIC_DM_FIXED, false);
-	lapic_deliver(apic, -1, LAPIC_DM_FIXED, false);
-	lapic_deliver(apic, 0x40, 99, false);
-	lapic_deliver(apic, 0x40, -3, false);
+	ck_assert(!lapic_deliver(apic, 0x1234, LAPIC_DM_FIXED, false));
+	ck_assert(!lapic_deliver(apic, -1, LAPIC_DM_FIXED, false));
+	ck_assert(!lapic_deliver(apic, 0x40, 99, false));
+	ck_assert(!lapic_deliver(apic, 0x40, -3, false));
+	ck_assert(!in_irr(0x34));
+	ck_assert(!in_irr(0xff));
+	ck_assert(!in_irr(0x40));
 }
 END_TEST
 
