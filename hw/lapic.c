@@ -587,6 +587,17 @@ uint64_t lapic_read_tsc_deadline(const struct lapic *a)
 	return a->tsc_deadline;
 }
 
+uint64_t lapic_read_cr8(const struct lapic *a)
+{
+	return (a->tpr >> 4) & 0xf;
+}
+
+void lapic_write_cr8(struct lapic *a, uint64_t value)
+{
+	a->tpr = (uint32_t)(value & 0xf) << 4;
+	lapic_update_output(a);
+}
+
 /* --- registers ------------------------------------------------------------------ */
 
 /* The ICR low write: send the IPI. One CPU: only this APIC can receive. */

@@ -103,6 +103,10 @@ bool lapic_deliver(struct lapic *a, int vector, int delivery_mode, bool level_tr
  * reaches this APIC. */
 bool lapic_match_destination(const struct lapic *a, uint8_t dest, bool logical);
 
+/* CR8 in 64-bit mode: TPR[7:4]; a write sets TPR = (value & 15) << 4. */
+uint64_t lapic_read_cr8(const struct lapic *a);
+void lapic_write_cr8(struct lapic *a, uint64_t value);
+
 /* IA32_TSC_DEADLINE: only in TSC-deadline timer mode (else writes are
  * ignored and reads return 0); 0 disarms; it reads 0 again once fired. */
 void lapic_write_tsc_deadline(struct lapic *a, uint64_t value);

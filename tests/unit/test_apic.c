@@ -349,6 +349,13 @@ START_TEST(test_lapic_priority_classes)
 	ck_assert(!lapic_has_interrupt(apic));
 	wr(TPR, 0x6f);
 	ck_assert(lapic_has_interrupt(apic));
+	ck_assert_uint_eq(lapic_read_cr8(apic), 6);
+	/* CR8 is TPR[7:4]. */
+	lapic_write_cr8(apic, 0x17);
+	ck_assert_uint_eq(rd(TPR), 0x70);
+	ck_assert(!lapic_has_interrupt(apic));
+	lapic_write_cr8(apic, 0);
+	ck_assert(lapic_has_interrupt(apic));
 	ack_eoi(0x7f);
 }
 END_TEST
