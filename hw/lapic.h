@@ -36,8 +36,9 @@ enum lapic_delivery {
 };
 
 /* Callbacks set by the integrator; every one may be NULL and every one is
- * called with the machine lock held. None may call back into the lapic
- * except through its const queries (lapic_has_interrupt, ...). */
+ * called with the machine lock held. extint_ack may call lapic_set_lint (the
+ * PIC lowering INTR) and eoi may call lapic_deliver (ioapic_eoi delivering
+ * again): both are safe. output_changed should only kick the CPU. */
 struct lapic_callbacks {
 	/* lapic_has_interrupt() or the pending NMI changed: kick the CPU. */
 	void (*output_changed)(void *opaque);

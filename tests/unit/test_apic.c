@@ -35,6 +35,7 @@ static struct {
 	int output_changed;
 	int extint_acks;
 	int extint_vector;
+	bool extint_lowers_intr;
 	int eois, eoi_vector;
 	uint64_t tsc_per_ns;
 } seen;
@@ -49,6 +50,8 @@ static int cb_extint_ack(void *opaque)
 {
 	(void)opaque;
 	seen.extint_acks++;
+	if (seen.extint_lowers_intr)            /* the PIC drops INTR on INTA */
+		lapic_set_lint(apic, 0, 0);
 	return seen.extint_vector;
 }
 
@@ -414,6 +417,13 @@ START_TEST(test_lapic_lint0_extint)
 	ck_assert(!lapic_enabled(apic));
 	ck_assert(!lapic_has_interrupt(apic));
 	ck_assert_uint_eq(rd(LVT_LINT0), MASKED | 0x700);
+	/* The PIC may lower INTR from inside its acknowledge. */
+	enable();
+	wr(LVT_LINT0, 0x700);
+	seen.extint_lowers_intr = true;
+	ck_assert(lapic_has_interrupt(apic));
+	ck_assert_int_eq(lapic_acknowledge(apic), 0x0e);
+	ck_assert(!lapic_has_interrupt(apic));
 }
 END_TEST
 
