@@ -17,6 +17,14 @@ void clock_init(struct clock *clock)
 	clock->armed = NULL;
 	clock->manual = false;
 	clock->manual_ns = 0;
+	clock->wake = NULL;
+	clock->wake_opaque = NULL;
+}
+
+void clock_set_wake(struct clock *clock, void (*wake)(void *opaque), void *opaque)
+{
+	clock->wake = wake;
+	clock->wake_opaque = opaque;
 }
 
 uint64_t clock_now(const struct clock *clock)
@@ -61,6 +69,8 @@ void clock_timer_arm(struct clock *clock, struct clock_timer *t, uint64_t deadli
 		p = &(*p)->next;
 	t->next = *p;
 	*p = t;
+	if (clock->armed == t && clock->wake)
+		clock->wake(clock->wake_opaque);
 }
 
 uint64_t clock_run_due(struct clock *clock, uint64_t now)

@@ -26,6 +26,10 @@ struct clock {
 	struct clock_timer *armed;             /* sorted by deadline */
 	bool manual;                           /* time is manual_ns, set by its owner */
 	uint64_t manual_ns;
+	/* called (lock held) when a timer armed becomes the earliest: the
+	 * driver's sleep must end sooner */
+	void (*wake)(void *opaque);
+	void *wake_opaque;
 };
 
 void clock_init(struct clock *clock);
@@ -34,6 +38,9 @@ uint64_t clock_now(const struct clock *clock);
  * until the next call (unit tests step device time this way; then call
  * clock_run_due(clock, now) to fire what is due). Time must not go back. */
 void clock_set_manual(struct clock *clock, uint64_t now);
+/* Who drives the clock: told when its next deadline moves earlier (a
+ * device armed a timer from another thread). */
+void clock_set_wake(struct clock *clock, void (*wake)(void *opaque), void *opaque);
 void clock_timer_init(struct clock_timer *t, void (*fire)(void *, uint64_t), void *opaque);
 void clock_timer_arm(struct clock *clock, struct clock_timer *t, uint64_t deadline);
 void clock_timer_cancel(struct clock *clock, struct clock_timer *t);
