@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ struct runner {
 	struct sdl_window *window;  /* --display sdl, else NULL */
 	struct terminal term;
 	int done_pipe[2];          /* the engine thread writes when run() returns */
+	int wake_fd;               /* an eventfd: a device armed an earlier timer */
 	int signal_fd;
 	int signal_received;       /* SIGINT/SIGTERM: exit status 128+sig */
 	uint8_t pending[256];      /* host input the UART FIFO could not take yet */
@@ -100,17 +102,29 @@ static bool read_host_input(struct runner *r)
 	return true;
 }
 
+/* The machine clock's wake (under the machine lock): a timer armed from
+ * the engine thread is due before the event loop's sleep ends. */
+static void runner_wake(void *opaque)
+{
+	struct runner *r = opaque;
+	uint64_t one = 1;
+	if (write(r->wake_fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: a wake is pending anyway */
+	}
+}
+
 /* Runs the event loop until the engine thread has returned. */
 static void event_loop(struct runner *r, uint64_t timeout_deadline)
 {
 	struct machine *m = r->m;
 	bool stdin_open = r->o->serial == SERIAL_STDIO;
 	for (;;) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = r->done_pipe[0], .events = POLLIN },
 			{ .fd = r->signal_fd, .events = POLLIN },
 			{ .fd = stdin_open && r->pending_len < sizeof(r->pending) ? STDIN_FILENO : -1,
 			  .events = POLLIN },
+			{ .fd = r->wake_fd, .events = POLLIN },
 		};
 		pthread_mutex_lock(&m->lock);
 		uint64_t now = clock_now(&m->clock);
@@ -120,9 +134,12 @@ static void event_loop(struct runner *r, uint64_t timeout_deadline)
 			machine_stop(m, MACHINE_TIMEOUT);
 		if (timeout_deadline < next)
 			next = timeout_deadline;
+		/* the sleep in ns for ppoll (timers of devices need better
+		 * than milliseconds), as wait_ms for the other limits */
+		uint64_t wait_ns = next == CLOCK_NEVER ? UINT64_MAX : next > now ? next - now : 0;
 		int wait_ms = -1;
 		if (next != CLOCK_NEVER)
-			wait_ms = next > now ? (int)((next - now + 999999) / 1000000) : 0;
+			wait_ms = (int)((wait_ns + 999999) / 1000000);
 		if (r->pending_len && (wait_ms < 0 || wait_ms > 10))
 			wait_ms = 10;    /* retry input the UART FIFO could not take */
 		if (r->window) {
@@ -136,9 +153,18 @@ static void event_loop(struct runner *r, uint64_t timeout_deadline)
 				wait_ms = frame_ms;
 			}
 		}
-		int n = poll(fds, 3, wait_ms);
+		if (wait_ms >= 0 && (uint64_t)wait_ms * 1000000 < wait_ns)
+			wait_ns = (uint64_t)wait_ms * 1000000;
+		struct timespec ts = { .tv_sec = (time_t)(wait_ns / 1000000000), .tv_nsec = (long)(wait_ns % 1000000000) };
+		int n = ppoll(fds, 4, wait_ns == UINT64_MAX ? NULL : &ts, NULL);
 		if (n < 0 && errno != EINTR)
 			break;
+		if (fds[3].revents & POLLIN) {
+			uint64_t count;
+			if (read(r->wake_fd, &count, sizeof(count)) < 0) {
+				/* EAGAIN: nothing to drain */
+			}
+		}
 		if (fds[0].revents)
 			return;
 		if (fds[1].revents) {
@@ -248,6 +274,8 @@ static int run_once(struct runner *r, struct machine *m, const struct engine_ops
 	int rc = machine_build(m, o, serial_fd, err);
 	if (rc < 0)
 		return rc;
+	if (r->wake_fd >= 0)
+		clock_set_wake(&m->clock, runner_wake, r);
 	if (!*chosen) {
 		/* Chosen after the guest loaded, so that a bad file is reported
 		 * as such wherever no engine can run. */
@@ -327,7 +355,7 @@ int run_command(const struct options *o)
 
 	/* Signals are taken by the event loop through a signalfd; every thread
 	 * created from here on (SDL's too) inherits the mask. */
-	struct runner r = { .o = o, .signal_fd = -1 };
+	struct runner r = { .o = o, .signal_fd = -1, .wake_fd = -1 };
 	sigset_t mask, old_mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -341,6 +369,7 @@ int run_command(const struct options *o)
 		return EXIT_BAD_INPUT;
 	}
 	r.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	r.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (pipe2(r.done_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		fprintf(stderr, "morpheus: pipe: %s\n", strerror(errno));
 		return EXIT_ENGINE_ERROR;
@@ -397,6 +426,8 @@ int run_command(const struct options *o)
 	close(r.done_pipe[1]);
 	if (r.signal_fd >= 0)
 		close(r.signal_fd);
+	if (r.wake_fd >= 0)
+		close(r.wake_fd);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	return status;
 }
