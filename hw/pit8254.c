@@ -300,7 +300,11 @@ static uint64_t ch_next_rise(struct pit_channel *c, uint64_t t)
 	}
 	uint64_t tick = rise < 0 ? PIT_NEVER : ch_tick_of_e(c, rise + 1);
 	if (c->pending && tick > c->pending_tick) {
-		/* The new count starts first: at the low half, it rises after it. */
+		/* The new count starts first. At a period boundary its reload
+		 * is a rising edge; at the start of a low half (mode 3) OUT
+		 * rises at the end of that half (never for count 1). */
+		if (!c->pending_low)
+			return c->pending_tick;
 		int64_t n_new = ch_decode(c, c->cr);
 		if (n_new < 2)
 			return PIT_NEVER;

@@ -416,6 +416,21 @@ START_TEST(test_mode2_new_count_next_period)
 	ck_assert_int_eq(irq.edges, 1);
 	at_tick(301);
 	ck_assert_int_eq(irq.edges, 2);
+	/* From the illegal count 1 (OUT stuck low, no edges): the new count
+	 * is loaded on the next pulse, and OUT rises then. */
+	out(0x43, 0x34);
+	at_tick(1000);
+	set_count(0, 1);
+	CHECK_AT(0, 2000, 1, false);
+	ck_assert_int_eq(irq.edges, 2);
+	set_count(0, 100);
+	CHECK_AT(0, 2000, 1, false);
+	CHECK_AT(0, 2001, 100, true);
+	ck_assert_int_eq(irq.edges, 3);
+	at_tick(2100);
+	ck_assert_int_eq(irq.edges, 3);
+	at_tick(2101);
+	ck_assert_int_eq(irq.edges, 4);
 }
 END_TEST
 
