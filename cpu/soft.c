@@ -14,15 +14,21 @@
  *
  * Decisions (docs/design.md):
  * - One vCPU: --smp N > 1 is refused at create ("one vCPU only for now").
- * - No interrupt controller yet (the PIC, PIT and APIC come with the next
- *   issue): interrupt lines go nowhere, and HLT sleeps on a condition
- *   variable until a kick (an idle guest costs no host CPU).
+ * - The interrupt controllers are the user-space ones of hw/intc.h (the
+ *   8259A pair, the PIT, the I/O APIC and the local APIC), created with
+ *   the engine. External interrupts and NMIs are taken in the engine loop,
+ *   between blocks, unless the block that just ended closed with an
+ *   instruction that opens an interrupt shadow (STI, MOV SS, POP SS:
+ *   jit_block.shadow_exit); a device that raises one kicks the CPU, which
+ *   leaves compiled code and chained blocks at the next block end. HLT
+ *   sleeps on a condition variable until a kick (an idle guest costs no
+ *   host CPU).
  * - CPUID: a P6-family "GenuineIntel" without x87 (FPU instructions raise
  *   #NM when CR0.EM or CR0.TS say so, else #UD), TSC, MSR, CX8, CMOV, the
  *   hypervisor bit and leaf 0x40000000 "morpheus sft" (jit/helpers.c).
  * - RDTSC counts retired guest instructions: deterministic, and the same
  *   in every run of the same guest.
- * - A20 is always enabled; paging (CR0.PG) stops the run with an error.
+ * - A20 is always enabled.
  * - machine_config.stop_on_hlt (test runners): HLT ends the run with
  *   MACHINE_POWEROFF instead of sleeping.
  * It does not decode, translate or interpret itself, and knows no device. */
@@ -36,6 +42,7 @@
 #include <string.h>
 
 #include "cpu/soft_cpu.h"
+#include "hw/intc.h"
 #include "hw/machine.h"
 #include "jit/cache.h"
 #include "jit/gccjit.h"
@@ -191,8 +198,7 @@ static void soft_fail(struct soft_cpu *cpu, const char *what)
 	machine_stop(m, MACHINE_ERROR);
 }
 
-/* HLT: sleeps until a kick. With no interrupt controller yet nothing can
- * wake the CPU but the end of the run. */
+/* HLT: sleeps until a kick (an interrupt became pending, the run ends). */
 static void soft_idle(struct soft_cpu *cpu)
 {
 	cpu->stats.halts++;
@@ -201,6 +207,30 @@ static void soft_idle(struct soft_cpu *cpu)
 		pthread_cond_wait(&cpu->idle_cond, &cpu->idle_lock);
 	cpu->kicked = false;
 	pthread_mutex_unlock(&cpu->idle_lock);
+}
+
+/* Takes a pending NMI, or an external interrupt when IF is set: its
+ * vector from the interrupt controllers (the INTA cycle), then delivery
+ * with EIP the next instruction. Ends HLT. */
+static bool soft_take_interrupt(struct soft_cpu *cpu)
+{
+	struct machine *m = cpu->m;
+	int vector = -1;
+	pthread_mutex_lock(&m->lock);
+	if (!cpu->nmi_blocked && intc_take_nmi(m->intc)) {
+		vector = EXC_NMI;
+		cpu->nmi_blocked = true;      /* until the next IRET */
+	} else if (soft_cpu_get_flags(cpu) & FLAG_IF) {
+		vector = intc_acknowledge(m->intc);
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (vector < 0)
+		return false;
+	cpu->halted = false;
+	cpu->stats.external_interrupts++;
+	soft_cpu_sync_mmu(cpu);
+	soft_deliver(cpu, vector, false, 0, false);
+	return true;
 }
 
 static struct jit_block *soft_find_block(struct soft_engine *e, uint32_t eip)
@@ -307,6 +337,9 @@ static void soft_loop(struct soft_engine *e)
 		atomic_store_explicit(&cpu->exit_request, 0, memory_order_relaxed);
 		if (atomic_load(&m->event) != MACHINE_RUNNING)
 			return;
+		if (m->intc && intc_maybe_pending(m->intc) && !(last.from && last.from->shadow_exit && !cpu->halted) &&
+		    soft_take_interrupt(cpu))
+			last.from = NULL;   /* not a successor of the last block: no chaining */
 		if (cpu->halted) {
 			if (m->cfg.stop_on_hlt) {
 				machine_stop(m, MACHINE_POWEROFF);
@@ -386,6 +419,11 @@ static void soft_kick(struct machine *m)
 	pthread_mutex_unlock(&cpu->idle_lock);
 }
 
+static void soft_kick_intc(void *opaque)
+{
+	soft_kick(opaque);
+}
+
 static void soft_destroy(struct machine *m)
 {
 	struct soft_engine *e = soft_of(m);
@@ -459,6 +497,16 @@ static int soft_create(struct machine *m, struct error *err)
 	pthread_mutex_init(&cpu->idle_lock, NULL);
 	pthread_cond_init(&cpu->idle_cond, NULL);
 	mmu_init(&cpu->mmu, m, e->cache, cpu, &cpu->s);
+	int rc = intc_create(m, err);
+	if (rc < 0) {
+		pthread_mutex_destroy(&cpu->idle_lock);
+		pthread_cond_destroy(&cpu->idle_cond);
+		jit_cache_destroy(e->cache);
+		free(e->ir);
+		free(e);
+		return rc;
+	}
+	intc_set_kick(m->intc, soft_kick_intc, m);
 	if (m->cfg.jit != JIT_TIER_OFF) {
 		struct jit_native_config jc = {
 			.tier = m->cfg.jit,
@@ -546,7 +594,10 @@ static void soft_print_stats(struct machine *m, FILE *out)
 	fprintf(out, "  block dispatches     %14" PRIu64 " (unchained)\n", st->blocks_run);
 	fprintf(out, "  exceptions           %14" PRIu64 " (INT n %" PRIu64 ", triple faults %" PRIu64 ")\n",
 		st->exceptions, st->interrupts, st->triple_faults);
+	fprintf(out, "  external interrupts  %14" PRIu64 " (and NMIs)\n", st->external_interrupts);
 	fprintf(out, "  halts                %14" PRIu64 "\n", st->halts);
+	fprintf(out, "  page walks           %14" PRIu64 " (page faults %" PRIu64 ")\n", cpu->mmu.walks,
+		cpu->mmu.page_faults);
 	fprintf(out, "  slow memory accesses %14" PRIu64 "\n", cpu->mmu.slow_accesses);
 	if (e->native) {
 		struct jit_native_stats ns;

@@ -42,6 +42,7 @@ struct soft_stats {
 	uint64_t blocks_run;         /* engine-loop dispatches (not chained entries) */
 	uint64_t exceptions;         /* faults and traps delivered */
 	uint64_t interrupts;         /* INT n delivered */
+	uint64_t external_interrupts;   /* from the interrupt controllers, and NMIs */
 	uint64_t triple_faults;
 	uint64_t halts;
 	uint64_t smc_exits;          /* blocks left early after a store hit code */
@@ -79,6 +80,7 @@ struct soft_cpu {
 
 	uint64_t retired;                    /* guest instructions retired */
 	bool halted;
+	bool nmi_blocked;                    /* an NMI handler runs: until IRET */
 	bool trace_exec;                     /* --trace exec */
 
 	/* kick and idle (HLT) */

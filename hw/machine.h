@@ -119,6 +119,7 @@ struct machine {
 	struct i8042 *i8042;           /* for host keyboard input */
 	struct vga *vga;               /* VGA text mode, for the renderer (NULL: none) */
 	struct fb *fb;                 /* the linear framebuffer (NULL: none) */
+	struct intc *intc;             /* user-space interrupt controllers (hw/intc.h), NULL with KVM's */
 	struct display_info display;   /* what firmware would tell the OS (hw/display.h) */
 	FILE *trace_out;               /* --trace output (stderr) */
 };

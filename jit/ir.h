@@ -167,6 +167,9 @@ struct jit_block {
 	bool valid;
 	bool threaded;                 /* handlers filled in by the interpreter */
 	bool tier1_tried;              /* handed to the tier-1 compiler once */
+	/* its last instruction opens an interrupt shadow (STI, MOV SS, POP
+	 * SS): no external interrupt before the next instruction */
+	bool shadow_exit;
 	uint32_t hot_count;            /* tier 0 entries (--jit on: profiling) */
 	/* tier 1 (jit/native.h): the compiled region holding this block and
 	 * the block's entry in it, or native == NULL (run on tier 0). The

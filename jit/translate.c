@@ -1529,6 +1529,9 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 			second_page = proto.page[1] != proto.page[0];
 		}
 		tr_insn(&tr);
+		proto.shadow_exit = in.op == X86_OP_STI ||
+				    ((in.op == X86_OP_MOV || in.op == X86_OP_POP) && in.operand[0].kind == OPND_SREG &&
+				     in.operand[0].reg == SEG_SS);
 		if (tr.end)
 			break;
 		cur = tr.next;
