@@ -30,7 +30,8 @@
  *   in every run of the same guest.
  * - A20 is always enabled.
  * - machine_config.stop_on_hlt (test runners): HLT ends the run with
- *   MACHINE_POWEROFF instead of sleeping.
+ *   MACHINE_POWEROFF instead of sleeping; machine_config.bare_cpu (the
+ *   instruction-level test vectors): no interrupt controllers, no PIT.
  * It does not decode, translate or interpret itself, and knows no device. */
 #include "cpu/soft.h"
 
@@ -497,7 +498,7 @@ static int soft_create(struct machine *m, struct error *err)
 	pthread_mutex_init(&cpu->idle_lock, NULL);
 	pthread_cond_init(&cpu->idle_cond, NULL);
 	mmu_init(&cpu->mmu, m, e->cache, cpu, &cpu->s);
-	int rc = intc_create(m, err);
+	int rc = m->cfg.bare_cpu ? 0 : intc_create(m, err);
 	if (rc < 0) {
 		pthread_mutex_destroy(&cpu->idle_lock);
 		pthread_cond_destroy(&cpu->idle_cond);
@@ -506,7 +507,8 @@ static int soft_create(struct machine *m, struct error *err)
 		free(e);
 		return rc;
 	}
-	intc_set_kick(m->intc, soft_kick_intc, m);
+	if (m->intc)
+		intc_set_kick(m->intc, soft_kick_intc, m);
 	if (m->cfg.jit != JIT_TIER_OFF) {
 		struct jit_native_config jc = {
 			.tier = m->cfg.jit,

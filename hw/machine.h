@@ -60,6 +60,7 @@ struct machine_config {
 	bool verbose;
 	bool stats;
 	bool stop_on_hlt;      /* test runners: HLT ends the run (MACHINE_POWEROFF); soft engine only */
+	bool bare_cpu;         /* test runners: no interrupt controllers or PIT (soft engine only) */
 	bool framebuffer;      /* --vga fb: add the linear framebuffer (hw/fb.h) */
 	uint8_t jit;           /* soft engine: --jit, enum jit_tier of jit/gccjit.h (0 = off) */
 };
