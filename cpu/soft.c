@@ -118,6 +118,8 @@ uint32_t soft_cpu_mode(const struct soft_cpu *cpu)
 	if (cpu->s.cr0 & CR0_PG)
 		mode |= JIT_MODE_PG;
 	mode |= soft_cpu_cpl(cpu) << JIT_MODE_CPL_SHIFT;
+	if ((cpu->s.rflags & FLAG_TF) || soft_debug_exec_breakpoints(cpu))
+		mode |= JIT_MODE_STEP;
 	if (cpu->s.rflags & RFLAGS_VM) {
 		mode |= JIT_MODE_VM86;
 	} else if (mode & JIT_MODE_PE) {
@@ -381,6 +383,15 @@ static void soft_loop(struct soft_engine *e)
 		if (last.from && last.slot >= 0 && generation == last_generation && last.from->valid &&
 		    jit_block_link_ok(last.from, b))
 			last.from->chain[last.slot] = b;
+		bool step = b->mode & JIT_MODE_STEP, tf = false, rf = false;
+		if (step) {
+			if (soft_debug_before(cpu)) {
+				last.from = NULL;
+				continue;
+			}
+			tf = cpu->s.rflags & FLAG_TF;
+			rf = cpu->s.rflags & (1u << 16);
+		}
 		cpu->mmu.code_written = false;
 		cpu->stats.blocks_run++;
 		if (b->native)
@@ -389,6 +400,10 @@ static void soft_loop(struct soft_engine *e)
 			jit_interp_run(cpu, b, &last);
 		cpu->cur_block = NULL;
 		last_generation = generation;
+		if (step) {
+			soft_debug_after(cpu, b, tf, rf);
+			last.from = NULL;
+		}
 	}
 }
 

@@ -151,6 +151,17 @@ void soft_cpu_invlpg(struct soft_cpu *cpu, uint32_t lin);
 /* After a new state was loaded: PDPTEs read again, TLB dropped. */
 void soft_cpu_reload_paging(struct soft_cpu *cpu);
 
+/* ---- cpu/soft_debug.c ---- */
+
+/* Whether an instruction breakpoint is enabled in DR7. */
+bool soft_debug_exec_breakpoints(const struct soft_cpu *cpu);
+/* Before an instruction of a JIT_MODE_STEP block: its instruction
+ * breakpoint (unless EFLAGS.RF), delivered as #DB; true then. */
+bool soft_debug_before(struct soft_cpu *cpu);
+/* After block b (one instruction) ran to its end, with TF and RF as they
+ * were before it: the single-step trap; RF cleared. */
+void soft_debug_after(struct soft_cpu *cpu, const struct jit_block *b, bool tf, bool rf);
+
 /* ---- cpu/soft_exception.c ---- */
 
 /* Raises exception `vector` at the current instruction (the one cur_op

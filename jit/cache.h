@@ -36,6 +36,11 @@ struct jit_block;
 /* CR0.PG: linear addresses map through page tables. Direct jumps between
  * blocks then stay within one linear page (jit_block_link_ok). */
 #define JIT_MODE_PG (1u << 7)
+/* Debugging: EFLAGS.TF or an enabled instruction breakpoint (DR7). Blocks
+ * of one instruction, never chained, never compiled: the engine loop
+ * checks the breakpoints before and raises the single-step trap after
+ * each (cpu/soft_debug.c). */
+#define JIT_MODE_STEP (1u << 8)
 
 static inline unsigned jit_mode_cpl(uint32_t mode)
 {
@@ -52,7 +57,7 @@ static inline unsigned jit_mode_cpl(uint32_t mode)
 static inline bool jit_block_link_ok_at(uint32_t from_cs_base, uint32_t from_eip, uint32_t mode,
 					uint32_t to_cs_base, uint32_t to_eip, uint32_t to_mode, int to_pages)
 {
-	if (to_cs_base != from_cs_base || to_mode != mode)
+	if (to_cs_base != from_cs_base || to_mode != mode || (mode & JIT_MODE_STEP))
 		return false;
 	if (!(mode & JIT_MODE_PG))
 		return true;

@@ -43,7 +43,7 @@ static inline struct jit_block *interp_jump_target(struct soft_cpu *cpu, const s
 {
 	struct jit_block *n = cpu->jmp_cache[soft_jmp_hash(b->cs_base + eip)];
 	if (n && n->eip == eip && n->cs_base == b->cs_base && n->mode == b->mode && n->valid &&
-	    jit_block_fits_cs(n, cs_limit))
+	    !(n->mode & JIT_MODE_STEP) && jit_block_fits_cs(n, cs_limit))
 		return n;
 	return NULL;
 }

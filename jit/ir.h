@@ -170,6 +170,9 @@ struct jit_block {
 	/* its last instruction opens an interrupt shadow (STI, MOV SS, POP
 	 * SS): no external interrupt before the next instruction */
 	bool shadow_exit;
+	/* its last instruction is INT n, INT3, INTO or INT1: their delivery
+	 * clears TF, and no single-step trap follows them */
+	bool soft_int;
 	uint32_t hot_count;            /* tier 0 entries (--jit on: profiling) */
 	/* tier 1 (jit/native.h): the compiled region holding this block and
 	 * the block's entry in it, or native == NULL (run on tier 0). The

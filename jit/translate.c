@@ -1529,13 +1529,15 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 			second_page = proto.page[1] != proto.page[0];
 		}
 		tr_insn(&tr);
+		proto.soft_int = in.op == X86_OP_INT || in.op == X86_OP_INT3 || in.op == X86_OP_INTO ||
+				 in.op == X86_OP_INT1;
 		proto.shadow_exit = in.op == X86_OP_STI ||
 				    ((in.op == X86_OP_MOV || in.op == X86_OP_POP) && in.operand[0].kind == OPND_SREG &&
 				     in.operand[0].reg == SEG_SS);
 		if (tr.end)
 			break;
 		cur = tr.next;
-		if (!tr_same_page(start_lin, cs_base + cur) || ir->nr_insns >= JIT_MAX_INSNS ||
+		if ((proto.mode & JIT_MODE_STEP) || !tr_same_page(start_lin, cs_base + cur) || ir->nr_insns >= JIT_MAX_INSNS ||
 		    ir->nr_ops > IR_MAX_OPS - TR_OPS_PER_INSN) {
 			tr_end_before(ir, cur);
 			break;
@@ -1550,6 +1552,7 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 	proto.cs_limit_lo = tr.cs_limit_lo;
 	proto.cs_limit_hi = cs_limit_hi;
 	proto.nr_pages = tracked ? (second_page ? 2 : 1) : 0;
+	proto.tier1_tried = (proto.mode & JIT_MODE_STEP) != 0;   /* tier 0 only */
 	for (int k = 0; k < ir->nr_exits; k++) {
 		proto.exit_eip[k] = ir->exit_eip[k];
 		proto.exit_retired[k] = ir->exit_retired[k];

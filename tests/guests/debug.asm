@@ -1,0 +1,222 @@
+; SPDX-License-Identifier: GPL-3.0-or-later
+; debug.asm — debug exceptions at CPL 0, for tests/soft-system.sh: a
+; Multiboot v1 kernel (32-bit protected mode, flat, no paging) whose #DB
+; handler logs EIP and DR6 of each debug exception:
+;   step  EFLAGS.TF set by POPFD: no trap after that POPFD, a trap after
+;         each following instruction (a taken jump, a loop, a call and its
+;         return), the last one after the POPFD that clears TF
+;   int   INT n with TF set: the handler runs without TF, no trap after
+;         the INT itself, a trap after the IRET's return... then TF off
+;   bp    an instruction breakpoint (DR0, DR7 L0, R/W 00): a fault at the
+;         instruction (EIP = its address, DR6.B0), resumed with EFLAGS.RF
+;         set in the handler, and hit again at the next call
+; Ends with "debug: done" and debug-exit value 0.
+
+        bits    32
+        org     0x100000
+
+        %include "serial.inc"
+
+MB_MAGIC        equ 0x1BADB002
+MB_FLAGS        equ (1 << 0) | (1 << 1) | (1 << 16)
+
+        section .text
+header:
+        dd      MB_MAGIC
+        dd      MB_FLAGS
+        dd      -(MB_MAGIC + MB_FLAGS)
+        dd      header
+        dd      header
+        dd      load_end
+        dd      bss_end
+        dd      start
+
+start:
+        mov     esp, stack_top
+        cld
+        lgdt    [gdt_desc]
+        jmp     0x08:.cs
+.cs:    mov     ax, 0x10
+        mov     ds, ax
+        mov     es, ax
+        mov     ss, ax
+        call    serial_init
+        call    idt_setup
+        lidt    [idt_desc]
+        println 'debug: start'
+
+        ; ---- step ----
+        mov     dword [log_n], 0
+        pushfd
+        or      dword [esp], 0x100
+        popfd                           ; TF on: no trap after this one
+s1:     mov     eax, 1
+s2:     jmp     s4
+s3:     nop
+s4:     mov     ecx, 2
+s5:     dec     ecx
+s6:     jnz     s5
+s7:     call    stepped
+s8:     pushfd
+s9:     and     dword [esp], ~0x100
+s10:    popfd                           ; TF off: this one still traps
+s11:    nop
+        println 'step:'
+        call    print_log
+
+        ; ---- INT n with TF ----
+        mov     dword [log_n], 0
+        pushfd
+        or      dword [esp], 0x100
+        popfd
+i1:     int     0x40                    ; handler runs with TF clear
+i2:     pushfd
+i3:     and     dword [esp], ~0x100
+i4:     popfd
+        nop
+        println 'int:'
+        call    print_log
+        print   'int: handler saw flags tf='
+        print_dec dword [int_tf]
+        call    serial_newline
+
+        ; ---- instruction breakpoint ----
+        mov     dword [log_n], 0
+        mov     eax, bp_target
+        mov     dr0, eax
+        mov     eax, 1                  ; L0, R/W0 = 00, LEN0 = 00
+        mov     dr7, eax
+        call    bp_target
+        call    bp_target
+        xor     eax, eax
+        mov     dr7, eax
+        call    bp_target               ; disabled: no exception
+        println 'bp:'
+        call    print_log
+        print   'bp: target ran '
+        print_dec dword [bp_runs]
+        println ' times'
+        println 'debug: done'
+        debug_exit 0
+
+stepped:
+        ret
+
+bp_target:
+        inc     dword [bp_runs]
+        ret
+
+; print_log: "  eip=... dr6=..." for each logged #DB, as label offsets
+print_log:
+        xor     ebx, ebx
+.next:  cmp     ebx, [log_n]
+        jae     .done
+        print   '  eip='
+        print_hex dword [log_eip + ebx * 4], 8
+        print   ' dr6='
+        print_hex dword [log_dr6 + ebx * 4], 8
+        call    serial_newline
+        inc     ebx
+        jmp     .next
+.done:  ret
+
+db_handler:
+        push    eax
+        push    ebx
+        mov     ebx, [log_n]
+        cmp     ebx, 32
+        jae     .full
+        mov     eax, [esp + 8]          ; EIP
+        mov     [log_eip + ebx * 4], eax
+        mov     eax, dr6
+        mov     [log_dr6 + ebx * 4], eax
+        inc     dword [log_n]
+.full:  xor     eax, eax
+        mov     dr6, eax
+        test    dword [log_dr6 + ebx * 4], 0xf   ; a breakpoint: resume with RF
+        jz      .out
+        or      dword [esp + 16], 1 << 16
+.out:   pop     ebx
+        pop     eax
+        iretd
+
+int40_handler:
+        push    eax
+        pushfd
+        pop     eax
+        shr     eax, 8
+        and     eax, 1
+        mov     [int_tf], eax
+        pop     eax
+        iretd
+
+idt_setup:
+        mov     edi, idt
+        xor     ecx, ecx
+.gate:  mov     eax, [stubs + ecx * 4]
+        call    put_gate
+        add     edi, 8
+        inc     ecx
+        cmp     ecx, 32
+        jb      .gate
+        mov     edi, idt + 1 * 8
+        mov     eax, db_handler
+        call    put_gate
+        mov     edi, idt + 0x40 * 8
+        mov     eax, int40_handler
+        call    put_gate
+        ret
+put_gate:
+        mov     [edi], ax
+        mov     word [edi + 2], 0x08
+        mov     word [edi + 4], 0x8e00
+        shr     eax, 16
+        mov     [edi + 6], ax
+        ret
+
+%assign v 0
+%rep 32
+stub_%[v]:
+        push    v
+        jmp     unexpected
+  %assign v v + 1
+%endrep
+
+unexpected:
+        print   'debug: unexpected exception '
+        print_dec dword [esp]
+        call    serial_newline
+        debug_exit 3
+
+        SERIAL_ROUTINES
+
+        section .data
+        align   8
+gdt:    dq      0
+        dq      0x00cf9a000000ffff
+        dq      0x00cf92000000ffff
+gdt_desc:
+        dw      $ - gdt - 1
+        dd      gdt
+idt_desc:
+        dw      0x41 * 8 - 1
+        dd      idt
+stubs:
+%assign v 0
+%rep 32
+        dd      stub_%[v]
+  %assign v v + 1
+%endrep
+log_n:  dd      0
+int_tf: dd      0
+bp_runs: dd     0
+load_end:
+
+        section .bss
+        align   8
+log_eip: resd   32
+log_dr6: resd   32
+idt:    resb    0x41 * 8
+        resb    4096
+stack_top:
+bss_end:
