@@ -149,6 +149,7 @@ static void soft_cpu_load_state(struct soft_cpu *cpu, const struct cpu_state *s)
 	cpu->s.rflags |= RFLAGS_FIXED;
 	flags_set(&cpu->cc, (uint32_t)s->rflags & FLAGS_ARITH);
 	soft_cpu_reload_paging(cpu);
+	soft_debug_update(cpu);
 	cpu->halted = false;
 }
 

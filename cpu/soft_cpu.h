@@ -153,8 +153,10 @@ void soft_cpu_reload_paging(struct soft_cpu *cpu);
 
 /* ---- cpu/soft_debug.c ---- */
 
-/* Whether an instruction breakpoint is enabled in DR7. */
+/* Whether an instruction or data breakpoint is enabled in DR7. */
 bool soft_debug_exec_breakpoints(const struct soft_cpu *cpu);
+/* After a write to DR0-DR3 or DR7: the data breakpoints the MMU watches. */
+void soft_debug_update(struct soft_cpu *cpu);
 /* Before an instruction of a JIT_MODE_STEP block: its instruction
  * breakpoint (unless EFLAGS.RF), delivered as #DB; true then. */
 bool soft_debug_before(struct soft_cpu *cpu);

@@ -10,11 +10,17 @@
  *   matched against CS.base + EIP before the instruction runs: #DB, a fault
  *   (EIP the instruction), DR6.Bn set, suppressed for one instruction by
  *   EFLAGS.RF, which is cleared once an instruction completes (17.3.1.1).
- * Both make the block mode JIT_MODE_STEP (cpu/soft.c soft_cpu_mode): blocks
+ * - data breakpoints: R/W = 01 (writes) or 11 (reads and writes) with LEN
+ *   1, 2, 4 or 8 bytes (the address aligned down to LEN, 17.2.5): the
+ *   pages holding watched bytes get no TLB entry (mmu/tlb.c), so every
+ *   access to them takes the slow path, which records the hits; #DB, a
+ *   trap after the instruction, with DR6.Bn. (A REP string instruction
+ *   traps after its last iteration, not after the one that hit.)
+ * All make the block mode JIT_MODE_STEP (cpu/soft.c soft_cpu_mode): blocks
  * of one instruction on tier 0, never chained, checked by the engine loop
  * before and after each.
- * Not here yet: data breakpoints (R/W = 01, 11), I/O breakpoints (10 with
- * CR4.DE), DR7.GD (general detect), task-switch traps (T bit). */
+ * Not here: I/O breakpoints (R/W = 10 with CR4.DE), DR7.GD (general
+ * detect), task-switch traps (the TSS T bit). */
 #include "cpu/soft_cpu.h"
 #include "jit/ir.h"
 
@@ -34,7 +40,25 @@ bool soft_debug_exec_breakpoints(const struct soft_cpu *cpu)
 	for (int n = 0; n < 4; n++)
 		if (soft_debug_exec_enabled(cpu, n))
 			return true;
-	return false;
+	return cpu->mmu.nr_watches > 0;
+}
+
+void soft_debug_update(struct soft_cpu *cpu)
+{
+	static const uint32_t lens[4] = { 1, 2, 8, 4 };   /* LEN 00 01 10 11 */
+	uint32_t dr7 = (uint32_t)cpu->s.dr[7];
+	struct mmu *mmu = &cpu->mmu;
+	mmu->nr_watches = 0;
+	for (int n = 0; n < 4; n++) {
+		unsigned rw = (dr7 >> (16 + 4 * n)) & 3, len = lens[(dr7 >> (18 + 4 * n)) & 3];
+		if (!((dr7 >> (2 * n)) & 3) || (rw != 1 && rw != 3))
+			continue;
+		mmu->watch[mmu->nr_watches++] = (struct mmu_watch){
+			.lin = (uint32_t)cpu->s.dr[n] & ~(len - 1), .len = len, .writes_only = rw == 1,
+			.bit = (uint8_t)(1u << n) };
+	}
+	mmu->watch_hits = 0;
+	soft_cpu_flush_tlb(cpu);
 }
 
 bool soft_debug_before(struct soft_cpu *cpu)
@@ -57,8 +81,11 @@ void soft_debug_after(struct soft_cpu *cpu, const struct jit_block *b, bool tf, 
 {
 	if (rf)
 		cpu->s.rflags &= ~(uint64_t)RFLAGS_RF;   /* it suppressed this instruction's breakpoint */
-	if (!tf || b->soft_int || cpu->halted)
+	uint32_t hits = cpu->mmu.watch_hits;
+	cpu->mmu.watch_hits = 0;
+	bool step = tf && !b->soft_int && !cpu->halted;
+	if (!step && !hits)
 		return;
-	cpu->s.dr[6] = (cpu->s.dr[6] & 0xf) | DR6_FIXED | DR6_BS;
+	cpu->s.dr[6] = DR6_FIXED | hits | (step ? DR6_BS : 0);
 	soft_deliver(cpu, EXC_DB, false, 0, false);
 }

@@ -739,9 +739,9 @@ static uint32_t h_write_cr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint3
 		if (!soft_cpu_write_cr4(cpu, a))
 			soft_raise(cpu, EXC_GP, true, 0);
 		break;
-	case 16: case 17: case 18: case 19: cpu->s.dr[imm - 16] = a; break;
+	case 16: case 17: case 18: case 19: cpu->s.dr[imm - 16] = a; soft_debug_update(cpu); break;
 	case 20: case 22: cpu->s.dr[6] = a; break;
-	case 21: case 23: cpu->s.dr[7] = a; break;
+	case 21: case 23: cpu->s.dr[7] = a; soft_debug_update(cpu); break;
 	default: soft_raise(cpu, EXC_UD, false, 0);
 	}
 	return 0;

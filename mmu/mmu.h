@@ -65,6 +65,15 @@ struct mmu {
 	uint64_t pdpte[4];           /* PAE: the PDPTEs loaded with CR3 (mmu_load_pdptes) */
 	bool large_pages;            /* a 2/4 MiB page was entered since the last full flush */
 	bool code_written;           /* a store invalidated translated code */
+	/* data breakpoints (cpu/soft_debug.c): pages holding one get no TLB
+	 * entry, and the slow path reports accesses to them */
+	int nr_watches;
+	struct mmu_watch {
+		uint32_t lin, len;   /* the watched bytes */
+		bool writes_only;    /* R/W = 01 */
+		uint8_t bit;         /* its DR6 bit */
+	} watch[4];
+	uint32_t watch_hits;         /* DR6 B0-B3 bits hit since the engine loop last looked */
 	uint64_t slow_accesses;      /* statistics */
 	uint64_t walks;              /* page-table walks */
 	uint64_t page_faults;        /* #PF raised */

@@ -122,10 +122,34 @@ static const struct mem_region *mmu_host_region(struct mmu *mmu, uint64_t page)
 	return r;
 }
 
+/* Whether the page of lin holds a watched byte. */
+static bool mmu_page_watched(const struct mmu *mmu, uint32_t lin)
+{
+	uint32_t page = lin & MMU_PAGE_MASK;
+	for (int i = 0; i < mmu->nr_watches; i++) {
+		const struct mmu_watch *w = &mmu->watch[i];
+		if (w->lin <= page + MMU_PAGE_SIZE - 1 && page <= w->lin + w->len - 1)
+			return true;
+	}
+	return false;
+}
+
+/* Records the data breakpoints an access of [lin, lin+size) hits. */
+static void mmu_check_watches(struct mmu *mmu, uint32_t lin, unsigned size, bool write)
+{
+	for (int i = 0; i < mmu->nr_watches; i++) {
+		const struct mmu_watch *w = &mmu->watch[i];
+		if ((write || !w->writes_only) && w->lin <= lin + size - 1 && lin <= w->lin + w->len - 1)
+			mmu->watch_hits |= w->bit;
+	}
+}
+
 /* Fills the entry of `kind` for the page of lin when it is plain memory. */
 static void mmu_fill(struct mmu *mmu, uint32_t lin, uint64_t phys, enum mmu_access kind, bool global)
 {
 	uint64_t page = phys & ~(uint64_t)(MMU_PAGE_SIZE - 1);
+	if (mmu->nr_watches && kind != MMU_EXEC && mmu_page_watched(mmu, lin))
+		return;
 	const struct mem_region *r = mmu_host_region(mmu, page);
 	if (!r)
 		return;
@@ -196,6 +220,8 @@ static bool mmu_crosses(uint32_t lin, unsigned size)
 uint32_t mmu_load_slow(struct mmu *mmu, uint32_t lin, unsigned size)
 {
 	mmu->slow_accesses++;
+	if (mmu->nr_watches)
+		mmu_check_watches(mmu, lin, size, false);
 	if (!mmu_crosses(lin, size))
 		return mmu_load_page(mmu, lin, size);
 	uint32_t v = 0;
@@ -207,6 +233,8 @@ uint32_t mmu_load_slow(struct mmu *mmu, uint32_t lin, unsigned size)
 void mmu_store_slow(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value)
 {
 	mmu->slow_accesses++;
+	if (mmu->nr_watches)
+		mmu_check_watches(mmu, lin, size, true);
 	if (!mmu_crosses(lin, size)) {
 		mmu_store_page(mmu, lin, size, value);
 		return;

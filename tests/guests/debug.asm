@@ -10,6 +10,10 @@
 ;   bp    an instruction breakpoint (DR0, DR7 L0, R/W 00): a fault at the
 ;         instruction (EIP = its address, DR6.B0), resumed with EFLAGS.RF
 ;         set in the handler, and hit again at the next call
+;   data  a data breakpoint on a dword (DR1, LEN 4): with R/W 01 a write
+;         traps after the instruction (DR6.B1) and a read does not; with
+;         R/W 11 the read traps too, and so does a byte write into the
+;         dword; an access next to it does not
 ; Ends with "debug: done" and debug-exit value 0.
 
         bits    32
@@ -96,6 +100,25 @@ i4:     popfd
         print   'bp: target ran '
         print_dec dword [bp_runs]
         println ' times'
+
+        ; ---- data breakpoints ----
+        mov     dword [log_n], 0
+        mov     eax, watched
+        mov     dr1, eax
+        mov     eax, 0x00d00004         ; L1, R/W1 = 01 (writes), LEN1 = 11 (4 bytes)
+        mov     dr7, eax
+d1:     mov     dword [watched], 5
+d2:     mov     eax, [watched]          ; a read: no trap
+d3:     mov     dword [watched + 4], 6  ; next to it: no trap
+        mov     eax, 0x00f00004         ; R/W1 = 11: reads too
+        mov     dr7, eax
+d4:     mov     eax, [watched]
+d5:     mov     byte [watched + 3], 7
+d6:     nop
+        xor     eax, eax
+        mov     dr7, eax
+        println 'data:'
+        call    print_log
         println 'debug: done'
         debug_exit 0
 
@@ -208,6 +231,8 @@ stubs:
   %assign v v + 1
 %endrep
 log_n:  dd      0
+        align   8
+watched: dd     0, 0
 int_tf: dd      0
 bp_runs: dd     0
 load_end:
