@@ -114,11 +114,16 @@ static inline unsigned soft_cpu_cpl(const struct soft_cpu *cpu)
 	return cpu->s.seg[SEG_CS].selector & 3;
 }
 
-/* Selects the TLB set of the CPL (user for CPL 3): after every change of
- * CPL, and by the engine loop before each block and after each fault. */
+/* Selects the TLB set of the CPL (user for CPL 3), and alignment checking
+ * (CPL 3 with CR0.AM and EFLAGS.AC): after every change of CPL, and by the
+ * engine loop before each block and after each fault. */
 static inline void soft_cpu_sync_mmu(struct soft_cpu *cpu)
 {
-	mmu_set_priv(&cpu->mmu, soft_cpu_cpl(cpu) == 3 ? MMU_USER : MMU_SUPERVISOR);
+	bool user = soft_cpu_cpl(cpu) == 3;
+	mmu_set_priv(&cpu->mmu, user ? MMU_USER : MMU_SUPERVISOR);
+	bool ac = user && (cpu->s.cr0 & CR0_AM) && (cpu->s.rflags & (1u << 18));
+	if (ac != cpu->mmu.alignment_check)
+		mmu_set_alignment_check(&cpu->mmu, ac);
 }
 
 /* Drops the TLB and the jump cache: linear addresses may map elsewhere

@@ -74,6 +74,9 @@ struct mmu {
 		uint8_t bit;         /* its DR6 bit */
 	} watch[4];
 	uint32_t watch_hits;         /* DR6 B0-B3 bits hit since the engine loop last looked */
+	/* alignment checking (CPL 3, CR0.AM, EFLAGS.AC: mmu_set_alignment_check):
+	 * the user set gets no entries, and the slow path raises #AC(0) */
+	bool alignment_check;
 	uint64_t slow_accesses;      /* statistics */
 	uint64_t walks;              /* page-table walks */
 	uint64_t page_faults;        /* #PF raised */
@@ -87,6 +90,8 @@ void mmu_flush(struct mmu *mmu);
 void mmu_flush_nonglobal(struct mmu *mmu);
 /* INVLPG: drops the entries of the page of `lin` (also global ones). */
 void mmu_flush_page(struct mmu *mmu, uint32_t lin);
+/* Turns alignment checking of user accesses on or off. */
+void mmu_set_alignment_check(struct mmu *mmu, bool on);
 /* Selects the TLB set of the current privilege. */
 static inline void mmu_set_priv(struct mmu *mmu, enum mmu_priv priv)
 {

@@ -122,6 +122,24 @@ static const struct mem_region *mmu_host_region(struct mmu *mmu, uint64_t page)
 	return r;
 }
 
+void mmu_set_alignment_check(struct mmu *mmu, bool on)
+{
+	if (on && !mmu->alignment_check)
+		for (int k = 0; k < MMU_NR_ACCESS; k++)
+			for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++)
+				mmu->set[MMU_USER].e[k][i].tag = MMU_TLB_EMPTY;
+	mmu->alignment_check = on;
+}
+
+/* #AC(0) for a misaligned user access while alignment checking is on
+ * (SDM vol. 3, 6.15 "Interrupt 17"): 2-byte accesses on odd addresses,
+ * 4-byte ones off a multiple of 4. */
+static void mmu_check_alignment(struct mmu *mmu, uint32_t lin, unsigned size)
+{
+	if (mmu->alignment_check && mmu->cur == &mmu->set[MMU_USER] && (lin & (size - 1)))
+		soft_raise(mmu->cpu, EXC_AC, true, 0);
+}
+
 /* Whether the page of lin holds a watched byte. */
 static bool mmu_page_watched(const struct mmu *mmu, uint32_t lin)
 {
@@ -149,6 +167,8 @@ static void mmu_fill(struct mmu *mmu, uint32_t lin, uint64_t phys, enum mmu_acce
 {
 	uint64_t page = phys & ~(uint64_t)(MMU_PAGE_SIZE - 1);
 	if (mmu->nr_watches && kind != MMU_EXEC && mmu_page_watched(mmu, lin))
+		return;
+	if (mmu->alignment_check && kind != MMU_EXEC && mmu->cur == &mmu->set[MMU_USER])
 		return;
 	const struct mem_region *r = mmu_host_region(mmu, page);
 	if (!r)
@@ -220,6 +240,7 @@ static bool mmu_crosses(uint32_t lin, unsigned size)
 uint32_t mmu_load_slow(struct mmu *mmu, uint32_t lin, unsigned size)
 {
 	mmu->slow_accesses++;
+	mmu_check_alignment(mmu, lin, size);
 	if (mmu->nr_watches)
 		mmu_check_watches(mmu, lin, size, false);
 	if (!mmu_crosses(lin, size))
@@ -233,6 +254,7 @@ uint32_t mmu_load_slow(struct mmu *mmu, uint32_t lin, unsigned size)
 void mmu_store_slow(struct mmu *mmu, uint32_t lin, unsigned size, uint32_t value)
 {
 	mmu->slow_accesses++;
+	mmu_check_alignment(mmu, lin, size);
 	if (mmu->nr_watches)
 		mmu_check_watches(mmu, lin, size, true);
 	if (!mmu_crosses(lin, size)) {
