@@ -356,6 +356,61 @@ faults0:
         mov     ax, KDATA
         mov     ds, ax
         mov     es, ax
+        ; MSRs: PAT's reset value, MTRRcap, EFER.NXE writable, LME not
+        mov     ecx, 0x277
+        rdmsr
+        print   'msr: pat='
+        print_hex edx, 8
+        print_hex eax, 8
+        mov     ecx, 0xfe
+        rdmsr
+        print   ' mtrrcap='
+        print_hex eax, 8
+        mov     ecx, 0xc0000080
+        xor     edx, edx
+        mov     eax, 1 << 11
+        wrmsr
+        rdmsr
+        print   ' efer='
+        print_hex eax, 8
+        call    serial_newline
+        BEGIN   'wrmsr efer.lme:'
+        mov     ecx, 0xc0000080
+        xor     edx, edx
+        mov     eax, 1 << 8
+        wrmsr
+        END_OK
+        BEGIN   'rdmsr of an unknown msr:'
+        mov     ecx, 0x12345
+        rdmsr
+        END_OK
+        BEGIN   'wrmsr pat with a reserved type:'
+        mov     ecx, 0x277
+        xor     edx, edx
+        mov     eax, 2
+        wrmsr
+        END_OK
+        mov     eax, 1
+        cpuid
+        mov     ebx, 0x80000001
+        xchg    eax, ebx
+        push    edx
+        cpuid
+        mov     ecx, edx
+        pop     edx
+        mov     eax, 0x80000008
+        push    ecx
+        push    edx
+        cpuid
+        pop     edx
+        pop     ecx
+        print   'cpuid: 1.edx='
+        print_hex edx, 8
+        print   ' 80000001.edx='
+        print_hex ecx, 8
+        print   ' 80000008.eax='
+        print_hex eax, 8
+        call    serial_newline
         ret
 
 ; ---- ring 3 ----
