@@ -28,6 +28,8 @@ void cpu_state_reset(struct cpu_state *s)
 	s->apic_base = 0xfee00000 | (1 << 11) | (1 << 8);
 	s->dr[6] = 0xffff0ff0;
 	s->dr[7] = 0x400;
+	s->pat = 0x0007040600070406ull;
+	s->misc_enable = 1;             /* fast strings */
 }
 
 void cpu_state_set_real(struct cpu_state *s, uint16_t cs, uint16_t ip, uint16_t sp)

@@ -50,6 +50,8 @@ struct cpu_dtable {
 #define CR0_WP (1ull << 16)
 #define CR0_AM (1ull << 18)
 #define CR0_PG (1ull << 31)
+#define CR0_TS (1ull << 3)
+#define CR4_TSD (1ull << 2)
 #define CR4_PSE (1ull << 4)
 #define CR4_PAE (1ull << 5)
 #define CR4_PGE (1ull << 7)
@@ -58,6 +60,9 @@ struct cpu_dtable {
 #define EFER_LMA (1ull << 10)
 #define EFER_NXE (1ull << 11)
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_IOPL (3ull << 12)
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_RF (1ull << 16)
 #define RFLAGS_VM (1ull << 17)
 #define RFLAGS_FIXED (1ull << 1)
 
@@ -70,6 +75,14 @@ struct cpu_state {
 	uint64_t efer;
 	uint64_t apic_base;
 	uint64_t dr[8];          /* DR0-DR3, (4,5 unused), DR6, DR7 */
+	/* MSRs of a 32-bit kernel (the soft engine; the kvm engine leaves
+	 * them to KVM) */
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t pat;            /* reset: 0x0007040600070406 */
+	uint64_t mtrr_def_type;
+	uint64_t mtrr_fixed[11]; /* 0x250, 0x258, 0x259, 0x268-0x26F */
+	uint64_t mtrr_var[16];   /* PHYSBASE0, PHYSMASK0, ... PHYSMASK7 (0x200-0x20F) */
+	uint64_t misc_enable;
 };
 
 /* The power-on state of an x86 CPU: real mode, CS:IP = F000:FFF0 with CS

@@ -149,6 +149,7 @@ static void soft_cpu_load_state(struct soft_cpu *cpu, const struct cpu_state *s)
 	cpu->s.rflags |= RFLAGS_FIXED;
 	flags_set(&cpu->cc, (uint32_t)s->rflags & FLAGS_ARITH);
 	soft_cpu_reload_paging(cpu);
+	soft_seg_refresh_all(cpu);
 	soft_debug_update(cpu);
 	cpu->halted = false;
 }
@@ -391,7 +392,7 @@ static void soft_loop(struct soft_engine *e)
 				continue;
 			}
 			tf = cpu->s.rflags & FLAG_TF;
-			rf = cpu->s.rflags & (1u << 16);
+			rf = cpu->s.rflags & RFLAGS_RF;
 		}
 		cpu->mmu.code_written = false;
 		cpu->stats.blocks_run++;

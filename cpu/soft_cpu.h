@@ -49,6 +49,15 @@ struct soft_stats {
 	uint64_t run_ns;             /* time in run() */
 };
 
+/* The valid offsets of one segment for one kind of access
+ * (cpu/soft_seglimit.h): lo .. lo + end - 1; end 0 = none. */
+struct soft_seg_bound {
+	uint32_t lo;
+	uint32_t pad;
+	uint64_t end;
+};
+enum { SOFT_SEG_READ, SOFT_SEG_WRITE, SOFT_SEG_NR_KINDS };
+
 /* The jump cache: the last block found at each (hashed) linear address,
  * for indirect jumps, calls and RET (IR op EXIT_IND). Entries are checked
  * against the block's EIP, CS base, mode and `valid` before use. */
@@ -69,6 +78,9 @@ struct soft_cpu {
 	 * the TLB (soft_cpu_flush_tlb) and on a wholesale cache flush (it
 	 * holds block pointers). */
 	struct jit_block *jmp_cache[SOFT_JMP_CACHE_SIZE];
+	/* Per segment and access kind, derived from s.seg[], CR0.PE and
+	 * EFLAGS.VM by soft_seg_refresh() (cpu/soft_seglimit.h). */
+	struct soft_seg_bound seg_bound[CPU_NR_SEGS][SOFT_SEG_NR_KINDS];
 
 	/* exceptions raised inside a block */
 	sigjmp_buf fault_jmp;
@@ -126,12 +138,19 @@ static inline void soft_cpu_sync_mmu(struct soft_cpu *cpu)
 		mmu_set_alignment_check(&cpu->mmu, ac);
 }
 
+/* Recomputes the segment access bounds (cpu/soft_seglimit.h) of every
+ * segment: after a change of CR0.PE or EFLAGS.VM, or a new state. */
+void soft_seg_refresh_all(struct soft_cpu *cpu);
+
 /* Drops the TLB and the jump cache: linear addresses may map elsewhere
- * (CR0/CR3/CR4 writes, a new state). */
+ * (CR0/CR3/CR4 writes, a new state). Also recomputes the segment access
+ * bounds, which depend on CR0.PE and the segment caches: every new state
+ * (soft_cpu_load_state) comes through here. */
 static inline void soft_cpu_flush_tlb(struct soft_cpu *cpu)
 {
 	mmu_flush(&cpu->mmu);
 	memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
+	soft_seg_refresh_all(cpu);
 }
 
 /* EFLAGS with the arithmetic flags materialized from cc. */
@@ -191,16 +210,95 @@ void soft_fault_recover(struct soft_cpu *cpu);
 
 /* ---- cpu/soft_segment.c ---- */
 
-/* Loads segment register `seg` with `selector`: real mode sets the base
- * only; protected mode reads the descriptor (minimal checks: the
- * system-architecture issue adds privilege checks). Returns 0, or the
- * vector of the fault (error code in *error). Nothing is written on a
- * fault. */
+/* Loads data segment register or SS `seg` with `selector`: real mode sets
+ * the base, virtual-8086 mode base and limit (0xFFFF); protected mode reads
+ * the descriptor with every check of the SDM (vol. 2, MOV, POP, LDS...).
+ * Returns 0, or the vector of the fault (error code in *error). Nothing is
+ * written on a fault. */
 int soft_segment_load(struct soft_cpu *cpu, int seg, uint16_t selector, uint32_t *error);
-/* Reads the 8-byte descriptor of `selector` from the GDT/LDT; false when
- * outside the table. */
+/* The checks of a protected-mode load of data segment register or SS
+ * `seg` at privilege `cpl`: 0 and the cache (*out) and descriptor high word
+ * (*hi, for the accessed bit), or the fault (#GP, #SS, #NP) and *error. */
+int soft_segment_check_data(struct soft_cpu *cpu, int seg, uint16_t selector, unsigned cpl,
+			    struct cpu_segment *out, uint32_t *hi, uint32_t *error);
+/* A real-mode or virtual-8086 mode load (base = selector << 4; in
+ * virtual-8086 mode also limit 0xFFFF, DPL 3, read/write data). */
+void soft_segment_set_real(struct soft_cpu *cpu, int seg, uint16_t selector);
+/* Reads the 8-byte descriptor of `selector` from the GDT/LDT (supervisor
+ * accesses); false when outside the table. */
 bool soft_segment_read_descriptor(struct soft_cpu *cpu, uint16_t selector, uint32_t *lo, uint32_t *hi);
+/* Writes the high dword of the descriptor of `selector` (busy bits). */
+void soft_segment_write_descriptor_hi(struct soft_cpu *cpu, uint16_t selector, uint32_t hi);
+/* Sets the accessed bit of the descriptor of `selector` (hi: its high
+ * dword as read) unless it is set. */
+void soft_segment_mark_accessed(struct soft_cpu *cpu, uint16_t selector, uint32_t hi);
 /* Fills a segment cache from a descriptor. */
 void soft_segment_from_descriptor(struct cpu_segment *sg, uint16_t selector, uint32_t lo, uint32_t hi);
+/* Nulls DS, ES, FS, GS when they hold a data or non-conforming code
+ * segment with DPL < cpl (a return to an outer level). */
+void soft_segment_null_outer(struct soft_cpu *cpu, unsigned cpl);
+/* LLDT and LTR (protected mode, CPL 0 checked by the caller): 0 or the
+ * fault and *error. LTR marks the TSS busy. */
+int soft_segment_lldt(struct soft_cpu *cpu, uint16_t selector, uint32_t *error);
+int soft_segment_ltr(struct soft_cpu *cpu, uint16_t selector, uint32_t *error);
+/* LAR, LSL (true = ZF set, *value), VERR and VERW (write = VERW). */
+bool soft_segment_lar(struct soft_cpu *cpu, uint16_t selector, uint32_t *value);
+bool soft_segment_lsl(struct soft_cpu *cpu, uint16_t selector, uint32_t *value);
+bool soft_segment_verify(struct soft_cpu *cpu, uint16_t selector, bool write);
+
+/* ---- cpu/soft_gate.c ---- */
+
+/* Far JMP, far CALL, RETF (imm: bytes of parameters) and IRET with
+ * operand size `size` (2 or 4), in every mode, through gates and task
+ * switches; next_eip is the address of the next instruction (the return
+ * address, or what the old TSS keeps). Raise through soft_raise: only
+ * from inside a helper. */
+void soft_far_jmp(struct soft_cpu *cpu, uint16_t sel, uint32_t off, unsigned size, uint32_t next_eip);
+void soft_far_call(struct soft_cpu *cpu, uint16_t sel, uint32_t off, unsigned size, uint32_t next_eip);
+void soft_far_ret(struct soft_cpu *cpu, unsigned size, uint32_t imm);
+void soft_iret(struct soft_cpu *cpu, unsigned size, uint32_t next_eip);
+/* The EFLAGS bits POPF/IRET may change at privilege cpl with IOPL iopl. */
+uint32_t soft_flags_writable(unsigned size, unsigned cpl, unsigned iopl);
+/* Pushes n values of size bytes on stack ss at *esp (updated); limit and
+ * type checked, every write probed first (sys: supervisor accesses, for
+ * an inner level's stack). False, with nothing written, when a push would
+ * be outside the segment. */
+bool soft_stack_push(struct soft_cpu *cpu, const struct cpu_segment *ss, uint32_t *esp, const uint32_t *v,
+		     int n, unsigned size, bool sys);
+/* The SS:ESP of privilege level dpl from the current TSS: 0, or #TS and
+ * *error (the TSS selector) when outside its limit. */
+int soft_tss_stack(struct soft_cpu *cpu, unsigned dpl, uint16_t *ss, uint32_t *esp, uint32_t *error);
+/* The checks of a new inner stack segment `sel` for level dpl (SDM: #TS
+ * for a bad one, #SS when not present; ext is the EXT bit of the error
+ * code): 0 and its cache and descriptor high dword. */
+int soft_stack_segment(struct soft_cpu *cpu, uint16_t sel, unsigned dpl, uint32_t ext, struct cpu_segment *out,
+		       uint32_t *hi, uint32_t *error);
+
+/* ---- cpu/soft_task.c ---- */
+
+enum { SOFT_TASK_JMP, SOFT_TASK_CALL, SOFT_TASK_IRET, SOFT_TASK_INT };
+/* Switches to the task of TSS selector `sel` (its descriptor checked by
+ * the caller for the reason: available for JMP/CALL/INT, busy for IRET),
+ * saving the current one with EIP = next_eip. An exception through a task
+ * gate passes its error code (has_error) to be pushed on the new task's
+ * stack. Returns -1 when done (a fault after the commit point is
+ * delivered in the new task), or the fault found before it, with nothing
+ * changed (error code in *error). */
+int soft_task_switch(struct soft_cpu *cpu, uint16_t sel, int reason, uint32_t next_eip, bool has_error,
+		     uint32_t error_code, uint32_t *error);
+/* Whether the I/O of `size` bytes at `port` is allowed at the current
+ * privilege: CPL <= IOPL outside virtual-8086 mode, else the I/O
+ * permission bitmap of a 32-bit TSS (SDM vol. 1, 19.5). In soft_task.c. */
+bool soft_io_allowed(struct soft_cpu *cpu, uint16_t port, unsigned size);
+
+/* ---- cpu/soft_msr.c ---- */
+
+/* RDMSR/WRMSR of MSR `index`: 0, or -1 for #GP(0) (unknown MSR, reserved
+ * bits). */
+int soft_msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *value);
+int soft_msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t value);
+/* SYSENTER and SYSEXIT (raise #GP(0) when not allowed). */
+void soft_sysenter(struct soft_cpu *cpu);
+void soft_sysexit(struct soft_cpu *cpu);
 
 #endif

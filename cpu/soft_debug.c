@@ -26,7 +26,6 @@
 
 #define DR6_BS (1u << 14)
 #define DR6_FIXED 0xffff0ff0u
-#define RFLAGS_RF (1u << 16)
 
 /* Whether DR7 enables breakpoint n (L or G) as an instruction breakpoint. */
 static bool soft_debug_exec_enabled(const struct soft_cpu *cpu, int n)

@@ -115,8 +115,7 @@ static int glue_store32(struct soft_cpu *cpu, const struct ir_op *op, uint32_t l
 }
 static void glue_setseg_real(struct soft_cpu *cpu, const struct ir_op *op, uint32_t a)
 {
-	cpu->s.seg[op->aux].selector = (uint16_t)a;
-	cpu->s.seg[op->aux].base = (uint32_t)(uint16_t)a << 4;
+	soft_segment_set_real(cpu, op->aux, (uint16_t)a);
 }
 static uint32_t glue_getsel(struct soft_cpu *cpu, const struct ir_op *op)
 {
@@ -833,9 +832,15 @@ static gcc_jit_rvalue *seg_linear(struct emit *e, gcc_jit_rvalue *offset)
 			return rv(off);
 		outside = cmp(e, GCC_JIT_COMPARISON_GT, rv(off), c32(e, 0xffffffffu - op->last));
 	} else {
-		gcc_jit_rvalue *last = bin64(e, GCC_JIT_BINARY_OP_PLUS, cast(e, rv(off), e->u64), c64(e, op->last));
-		gcc_jit_rvalue *limit = cast(e, rv(field(e, seg + offsetof(struct cpu_segment, limit), e->u32)), e->u64);
-		outside = cmp(e, GCC_JIT_COMPARISON_GT, last, limit);
+		/* (uint32_t)(off - lo) + last >= end (cpu/soft_seglimit.h) */
+		size_t bound = offsetof(struct soft_cpu, seg_bound) +
+			       (op->aux * SOFT_SEG_NR_KINDS + (op->write ? SOFT_SEG_WRITE : SOFT_SEG_READ)) *
+			       sizeof(struct soft_seg_bound);
+		gcc_jit_rvalue *lo = rv(field(e, bound + offsetof(struct soft_seg_bound, lo), e->u32));
+		gcc_jit_rvalue *end = rv(field(e, bound + offsetof(struct soft_seg_bound, end), e->u64));
+		gcc_jit_rvalue *rel = cast(e, bin(e, GCC_JIT_BINARY_OP_MINUS, rv(off), lo), e->u64);
+		gcc_jit_rvalue *last = bin64(e, GCC_JIT_BINARY_OP_PLUS, rel, c64(e, op->last));
+		outside = cmp(e, GCC_JIT_COMPARISON_GE, last, end);
 	}
 	gcc_jit_block *ok;
 	e->cur = branch_if(e, outside, &ok);

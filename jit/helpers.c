@@ -31,13 +31,19 @@
 #define SOFT_CPUID_SIGNATURE "morpheus sft"     /* 12 bytes: leaf 0x40000000 */
 #define SOFT_CPUID_BRAND "morpheus soft P6-class integer CPU"
 #define SOFT_CPUID_VERSION 0x00000619u          /* family 6, model 1, stepping 9 */
-/* EDX of leaf 1: TSC, MSR, CX8, CMOV. No FPU, no paging extensions yet. */
-#define SOFT_CPUID_FEATURES ((1u << 4) | (1u << 5) | (1u << 8) | (1u << 15))
+/* EDX of leaf 1: PSE (3), TSC (4), MSR (5), PAE (6), CX8 (8), APIC (9),
+ * SEP (11), MTRR (12), PGE (13), CMOV (15), PAT (16), PSE-36 (17). No FPU,
+ * VME, DE, MCE/MCA. (Family 6 model 1 stepping 9: SEP is not the Pentium
+ * Pro's "model < 3, stepping < 3" that software must ignore.) */
+#define SOFT_CPUID_FEATURES ((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | \
+			     (1u << 11) | (1u << 12) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17))
+/* EDX of leaf 0x80000001: NX (20); no SYSCALL, no long mode. */
+#define SOFT_CPUID_EXT_FEATURES (1u << 20)
+/* EAX of leaf 0x80000008: 36 physical address bits (PAE, PSE-36), 32
+ * linear ones (no long mode). */
+#define SOFT_CPUID_ADDRESS_SIZES 0x2024u
 #define SOFT_CPUID_HYPERVISOR (1u << 31)        /* ECX of leaf 1 */
 
-#define MSR_TSC 0x10u
-#define MSR_APIC_BASE 0x1bu
-#define MSR_EFER 0xc0000080u
 
 static const uint32_t size_mask[5] = { 0, 0xff, 0xffff, 0, 0xffffffffu };
 
@@ -84,6 +90,12 @@ static uint32_t stack_mask(const struct soft_cpu *cpu)
 static uint32_t stack_lin(struct soft_cpu *cpu, uint32_t off, unsigned size)
 {
 	return soft_seg_linear(cpu, SEG_SS, off & stack_mask(cpu), size);
+}
+
+/* The same for a write (expand-down stacks: the same bounds). */
+static uint32_t stack_lin_w(struct soft_cpu *cpu, uint32_t off, unsigned size)
+{
+	return soft_seg_linear_w(cpu, SEG_SS, off & stack_mask(cpu), size);
 }
 
 static void put_esp(struct soft_cpu *cpu, uint32_t esp)
@@ -307,8 +319,10 @@ static uint32_t h_string(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_
 		uint32_t src = 0, dst = 0;
 		if (op == X86_OP_MOVS || op == X86_OP_LODS || op == X86_OP_CMPS || op == X86_OP_OUTS)
 			src = soft_seg_linear(cpu, (int)seg, si, size);
-		if (op != X86_OP_LODS && op != X86_OP_OUTS)
+		if (op == X86_OP_CMPS || op == X86_OP_SCAS)
 			dst = soft_seg_linear(cpu, SEG_ES, di, size);
+		else if (op != X86_OP_LODS && op != X86_OP_OUTS)
+			dst = soft_seg_linear_w(cpu, SEG_ES, di, size);
 		bool compares = false;
 		uint32_t x, y;
 		switch (op) {
@@ -380,9 +394,9 @@ static uint32_t h_pusha(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 	unsigned size = imm;
 	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
 	for (unsigned i = 1; i <= 8; i++)
-		mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - i * size, size), size);
+		mmu_probe_write(&cpu->mmu, stack_lin_w(cpu, esp - i * size, size), size);
 	for (unsigned r = 0; r < 8; r++)
-		mmu_store(&cpu->mmu, stack_lin(cpu, esp - (r + 1) * size, size), size,
+		mmu_store(&cpu->mmu, stack_lin_w(cpu, esp - (r + 1) * size, size), size,
 			  r == CPU_RSP ? esp & size_mask[size] : reg_get(cpu, r, size));
 	put_esp(cpu, esp - 8 * size);
 	return 0;
@@ -421,14 +435,14 @@ static uint32_t h_enter(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 		vals[n++] = frame & size_mask[size];
 	}
 	for (unsigned i = 0; i < n; i++)
-		mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - (i + 1) * size, size), size);
+		mmu_probe_write(&cpu->mmu, stack_lin_w(cpu, esp - (i + 1) * size, size), size);
 	/* "#SS If the new value of the SP or ESP register is outside the
 	 * stack segment limit" (SDM vol. 2, ENTER). */
 	uint32_t new_esp = esp - n * size - (a & 0xffff);
-	if (!soft_seg_fits(&cpu->s.seg[SEG_SS], new_esp & stack_mask(cpu), 1))
+	if (!soft_seg_fits(cpu, SEG_SS, SOFT_SEG_WRITE, new_esp & stack_mask(cpu), 1))
 		soft_seg_fault(cpu, SEG_SS);
 	for (unsigned i = 0; i < n; i++)
-		mmu_store(&cpu->mmu, stack_lin(cpu, esp - (i + 1) * size, size), size, vals[i]);
+		mmu_store(&cpu->mmu, stack_lin_w(cpu, esp - (i + 1) * size, size), size, vals[i]);
 	put_esp(cpu, new_esp);
 	reg_put(cpu, CPU_RBP, size, frame);
 	return 0;
@@ -453,135 +467,50 @@ static uint32_t h_bound(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 	return 0;
 }
 
-/* ---- far transfers ---- */
-
-static bool real_mode(const struct soft_cpu *cpu)
-{
-	return !(cpu->s.cr0 & CR0_PE);
-}
-
-static unsigned cpl(const struct soft_cpu *cpu)
-{
-	return real_mode(cpu) ? 0 : cpu->s.seg[SEG_CS].selector & 3;
-}
-
-/* The CS cache for a far transfer to `selector`, checked (same privilege
- * only: the system-architecture issue adds call gates and privilege
- * changes). Raises on a fault. */
-static struct cpu_segment far_target(struct soft_cpu *cpu, uint16_t selector)
-{
-	struct cpu_segment cs = cpu->s.seg[SEG_CS];
-	if (real_mode(cpu)) {
-		cs.selector = selector;
-		cs.base = (uint32_t)selector << 4;
-		return cs;
-	}
-	uint32_t lo, hi;
-	if ((selector & ~3u) == 0)
-		soft_raise(cpu, EXC_GP, true, 0);
-	if (!soft_segment_read_descriptor(cpu, selector, &lo, &hi))
-		soft_raise(cpu, EXC_GP, true, selector & ~3u);
-	struct cpu_segment n;
-	soft_segment_from_descriptor(&n, selector, lo, hi);
-	/* A code segment (S=1, type bit 3), at our privilege. */
-	if (!n.s || !(n.type & 8) || n.dpl != cpl(cpu))
-		soft_raise(cpu, EXC_GP, true, selector & ~3u);
-	if (!n.present)
-		soft_raise(cpu, EXC_NP, true, selector & ~3u);
-	n.selector = (uint16_t)((selector & ~3u) | cpl(cpu));
-	return n;
-}
-
-/* #GP(0) when the new EIP is beyond the new CS limit (SDM vol. 2, JMP,
- * CALL, RET, IRET: "If the ... instruction pointer is not within the code
- * segment limit"). */
-static void far_check_eip(struct soft_cpu *cpu, const struct cpu_segment *cs, uint32_t eip)
-{
-	if (eip > cs->limit)
-		soft_raise(cpu, EXC_GP, true, 0);
-}
+/* ---- far transfers, interrupts, segments (cpu/soft_gate.c,
+ * cpu/soft_segment.c) ---- */
 
 static uint32_t h_far_jmp(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
-	(void)c;
-	struct cpu_segment cs = far_target(cpu, (uint16_t)a);
-	far_check_eip(cpu, &cs, b & size_mask[imm]);
-	cpu->s.seg[SEG_CS] = cs;
-	cpu->s.rip = b & size_mask[imm];
+	soft_far_jmp(cpu, (uint16_t)a, b, imm, c);
 	return 0;
 }
 
 static uint32_t h_far_call(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
-	unsigned size = imm;
-	struct cpu_segment cs = far_target(cpu, (uint16_t)a);
-	far_check_eip(cpu, &cs, b & size_mask[size]);
-	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
-	mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - size, size), size);
-	mmu_probe_write(&cpu->mmu, stack_lin(cpu, esp - 2 * size, size), size);
-	mmu_store(&cpu->mmu, stack_lin(cpu, esp - size, size), size, cpu->s.seg[SEG_CS].selector);
-	mmu_store(&cpu->mmu, stack_lin(cpu, esp - 2 * size, size), size, c & size_mask[size]);
-	put_esp(cpu, esp - 2 * size);
-	cpu->s.seg[SEG_CS] = cs;
-	cpu->s.rip = b & size_mask[size];
+	soft_far_call(cpu, (uint16_t)a, b, imm, c);
 	return 0;
 }
 
 static uint32_t h_retf(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
 	(void)a; (void)b; (void)c;
-	unsigned size = imm & 0xff;
-	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
-	uint32_t eip = mmu_load(&cpu->mmu, stack_lin(cpu, esp, size), size);
-	uint16_t sel = (uint16_t)mmu_load(&cpu->mmu, stack_lin(cpu, esp + size, size), size);
-	if (!real_mode(cpu) && (sel & 3) != cpl(cpu))
-		soft_raise(cpu, EXC_GP, true, sel & ~3u);   /* outer return: not yet */
-	struct cpu_segment cs = far_target(cpu, sel);
-	far_check_eip(cpu, &cs, eip);
-	put_esp(cpu, esp + 2 * size + (imm >> 8));
-	cpu->s.seg[SEG_CS] = cs;
-	cpu->s.rip = eip;
+	soft_far_ret(cpu, imm & 0xff, imm >> 8);
 	return 0;
 }
 
 static uint32_t h_iret(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
-	(void)a; (void)b; (void)c;
-	unsigned size = imm;
-	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];
-	uint32_t eip = mmu_load(&cpu->mmu, stack_lin(cpu, esp, size), size);
-	uint16_t sel = (uint16_t)mmu_load(&cpu->mmu, stack_lin(cpu, esp + size, size), size);
-	uint32_t fl = mmu_load(&cpu->mmu, stack_lin(cpu, esp + 2 * size, size), size);
-	/* CF PF AF ZF SF TF IF DF OF IOPL NT; 32-bit adds RF AC ID. */
-	uint32_t mask = 0x7fd5;
-	if (size == 4)
-		mask |= 1u << 16 | 1u << 18 | 1u << 21;
-	if (!real_mode(cpu)) {
-		/* Same-privilege returns only: task returns (NT), returns to
-		 * virtual-8086 mode and outer returns come with the
-		 * system-architecture issue. */
-		if ((soft_cpu_get_flags(cpu) & (1u << 14)) || (size == 4 && (fl & (1u << 17))) ||
-		    (sel & 3) != cpl(cpu))
-			soft_raise(cpu, EXC_GP, true, sel & ~3u);
-	}
-	struct cpu_segment cs = far_target(cpu, sel);
-	far_check_eip(cpu, &cs, eip);
-	put_esp(cpu, esp + 3 * size);
-	cpu->s.seg[SEG_CS] = cs;
-	cpu->s.rip = eip;
-	soft_cpu_set_flags(cpu, fl, mask);
+	(void)b; (void)c;
+	soft_iret(cpu, imm, a);
 	return 0;
 }
 
 static uint32_t h_int(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
 	(void)b; (void)c;
+	/* INT n in virtual-8086 mode with IOPL < 3: #GP(0) to the monitor
+	 * (SDM vol. 2, INT n: "IF (VM = 1 and IOPL < 3 AND INT n) THEN
+	 * #GP(0)"); INT3 and INTO are not IOPL-sensitive. */
+	if ((imm & JIT_INT_N) && (cpu->s.rflags & RFLAGS_VM) && ((cpu->s.rflags >> 12) & 3) < 3)
+		soft_raise(cpu, EXC_GP, true, 0);
 	uint32_t saved_rip = (uint32_t)cpu->s.rip;
 	cpu->s.rip = a;
 	cpu->stats.interrupts++;
 	uint32_t error = 0;
 	bool has_error = false;
-	int fault = soft_interrupt_try(cpu, (int)imm, false, 0, true, &has_error, &error);
+	int fault = soft_interrupt_try(cpu, (int)(imm & 0xff), false, 0, !(imm & JIT_INT_ICEBP), &has_error,
+				       &error);
 	if (fault >= 0) {
 		cpu->s.rip = saved_rip;
 		soft_raise(cpu, fault, has_error, error);
@@ -605,6 +534,101 @@ static uint32_t h_load_seg(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint3
 	int fault = soft_segment_load(cpu, (int)imm, (uint16_t)a, &error);
 	if (fault)
 		soft_raise(cpu, fault, true, error);
+	return 0;
+}
+
+static uint32_t h_lldt(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)b; (void)c;
+	uint32_t error = 0;
+	int fault = soft_segment_lldt(cpu, (uint16_t)a, &error);
+	if (fault)
+		soft_raise(cpu, fault, true, error);
+	return 0;
+}
+
+static uint32_t h_ltr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)b; (void)c;
+	uint32_t error = 0;
+	int fault = soft_segment_ltr(cpu, (uint16_t)a, &error);
+	if (fault)
+		soft_raise(cpu, fault, true, error);
+	return 0;
+}
+
+/* LAR, LSL, VERR, VERW: ZF set when the selector passes; LAR and LSL then
+ * return the value, else the old destination (SDM vol. 2: "If ZF is 0,
+ * the destination is not modified"). */
+static uint32_t h_lar(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)c;
+	unsigned op = imm & 0xff, size = imm >> 8;
+	uint32_t v = 0;
+	bool ok;
+	switch (op) {
+	case JIT_LAR_LAR: ok = soft_segment_lar(cpu, (uint16_t)a, &v); break;
+	case JIT_LAR_LSL: ok = soft_segment_lsl(cpu, (uint16_t)a, &v); break;
+	default: ok = soft_segment_verify(cpu, (uint16_t)a, op == JIT_LAR_VERW); break;
+	}
+	soft_cpu_set_flags(cpu, ok ? FLAG_ZF : 0, FLAG_ZF);
+	if (!ok)
+		return b;
+	return size == 2 ? v & 0xffff : v;
+}
+
+/* ARPL: raises the RPL of the destination selector to the source's. */
+static uint32_t h_arpl(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)c;
+	bool adjust = (a & 3) < (b & 3);
+	soft_cpu_set_flags(cpu, adjust ? FLAG_ZF : 0, FLAG_ZF);
+	return adjust ? (a & ~3u) | (b & 3) : a;
+}
+
+static uint32_t h_iopl(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	if (soft_cpu_cpl(cpu) > ((cpu->s.rflags >> 12) & 3))
+		soft_raise(cpu, EXC_GP, true, 0);
+	return 0;
+}
+
+/* POPF at CPL > 0 or in virtual-8086 mode (SDM vol. 2, POPF): IF only
+ * when CPL <= IOPL, IOPL never; in virtual-8086 mode #GP(0) unless IOPL
+ * is 3. VM, RF, VIF, VIP are never written. */
+static uint32_t h_popf(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b; (void)c;
+	unsigned iopl = (cpu->s.rflags >> 12) & 3;
+	if ((cpu->s.rflags & RFLAGS_VM) && iopl < 3)
+		soft_raise(cpu, EXC_GP, true, 0);
+	uint32_t mask = soft_flags_writable(imm, soft_cpu_cpl(cpu), iopl);
+	if (imm == 2)
+		mask &= 0xffff;
+	soft_cpu_set_flags(cpu, a, mask);
+	return 0;
+}
+
+static uint32_t h_io_check(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)b; (void)c;
+	if (!soft_io_allowed(cpu, (uint16_t)a, imm))
+		soft_raise(cpu, EXC_GP, true, 0);
+	return 0;
+}
+
+static uint32_t h_sysenter(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	soft_sysenter(cpu);
+	return 0;
+}
+
+static uint32_t h_sysexit(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	soft_sysexit(cpu);
 	return 0;
 }
 
@@ -642,7 +666,13 @@ static uint32_t h_cpuid(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 		r[3] = str4(SOFT_CPUID_SIGNATURE + 8);
 		break;
 	case 0x80000000:
-		r[0] = 0x80000004;
+		r[0] = 0x80000008;
+		break;
+	case 0x80000001:
+		r[3] = SOFT_CPUID_EXT_FEATURES;
+		break;
+	case 0x80000008:
+		r[0] = SOFT_CPUID_ADDRESS_SIZES;
 		break;
 	case 0x80000002: case 0x80000003: case 0x80000004:
 		memcpy(r, brand + 16 * (leaf - 0x80000002), 16);
@@ -658,6 +688,9 @@ static uint32_t h_cpuid(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 static uint32_t h_rdtsc(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
 	(void)imm; (void)a; (void)b; (void)c;
+	/* CR4.TSD: RDTSC at CPL 0 only (SDM vol. 2, RDTSC) */
+	if ((cpu->s.cr4 & CR4_TSD) && soft_cpu_cpl(cpu) > 0)
+		soft_raise(cpu, EXC_GP, true, 0);
 	uint64_t tsc = soft_cpu_retired_now(cpu);
 	cpu->s.gpr[CPU_RAX] = (uint32_t)tsc;
 	cpu->s.gpr[CPU_RDX] = (uint32_t)(tsc >> 32);
@@ -668,12 +701,8 @@ static uint32_t h_rdmsr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 {
 	(void)imm; (void)a; (void)b; (void)c;
 	uint64_t v;
-	switch ((uint32_t)cpu->s.gpr[CPU_RCX]) {
-	case MSR_TSC: v = soft_cpu_retired_now(cpu); break;
-	case MSR_APIC_BASE: v = cpu->s.apic_base; break;
-	case MSR_EFER: v = cpu->s.efer; break;
-	default: soft_raise(cpu, EXC_GP, true, 0);
-	}
+	if (soft_msr_read(cpu, (uint32_t)cpu->s.gpr[CPU_RCX], &v) < 0)
+		soft_raise(cpu, EXC_GP, true, 0);
 	cpu->s.gpr[CPU_RAX] = (uint32_t)v;
 	cpu->s.gpr[CPU_RDX] = (uint32_t)(v >> 32);
 	return 0;
@@ -683,19 +712,8 @@ static uint32_t h_wrmsr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 {
 	(void)imm; (void)a; (void)b; (void)c;
 	uint64_t v = (uint32_t)cpu->s.gpr[CPU_RAX] | cpu->s.gpr[CPU_RDX] << 32;
-	switch ((uint32_t)cpu->s.gpr[CPU_RCX]) {
-	case MSR_TSC: break;   /* the TSC counts retired instructions; not writable */
-	case MSR_APIC_BASE: cpu->s.apic_base = v; break;
-	case MSR_EFER:
-		/* SCE and NXE; no long mode on soft */
-		if (v & ~(EFER_SCE | EFER_NXE))
-			soft_raise(cpu, EXC_GP, true, 0);
-		if ((v ^ cpu->s.efer) & EFER_NXE)
-			soft_cpu_flush_tlb(cpu);
-		cpu->s.efer = v;
-		break;
-	default: soft_raise(cpu, EXC_GP, true, 0);
-	}
+	if (soft_msr_write(cpu, (uint32_t)cpu->s.gpr[CPU_RCX], v) < 0)
+		soft_raise(cpu, EXC_GP, true, 0);
 	return 0;
 }
 
@@ -759,6 +777,7 @@ static uint32_t h_lmsw(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t 
 	(void)imm; (void)b; (void)c;
 	/* MP, EM, TS from the operand; PE can be set, not cleared. */
 	cpu->s.cr0 = (cpu->s.cr0 & ~0xeull) | (a & 0xe) | (cpu->s.cr0 & CR0_PE) | (a & 1);
+	soft_seg_refresh_all(cpu);   /* PE changes how segments are checked */
 	return 0;
 }
 

@@ -44,21 +44,30 @@ typedef uint32_t (*jit_helper_fn)(struct soft_cpu *cpu, uint32_t imm, uint32_t a
 	X(POPA, h_popa, IR_MAY_FAULT, "imm = size") \
 	X(ENTER, h_enter, IR_MAY_FAULT, "imm = size; a = frame bytes, b = nesting level") \
 	X(BOUND, h_bound, IR_MAY_FAULT, "imm = size; a = index, b = linear address of the bounds; #BR") \
-	X(FAR_JMP, h_far_jmp, IR_MAY_FAULT, "imm = operand size; a = selector, b = offset") \
+	X(FAR_JMP, h_far_jmp, IR_MAY_FAULT, "imm = operand size; a = selector, b = offset, c = next EIP (a task switch saves it)") \
 	X(FAR_CALL, h_far_call, IR_MAY_FAULT, "imm = operand size; a = selector, b = offset, c = return EIP") \
 	X(RETF, h_retf, IR_MAY_FAULT, "imm = operand size | bytes to pop << 8") \
-	X(IRET, h_iret, IR_READS_FLAGS | IR_MAY_FAULT, "imm = operand size") \
-	X(INT, h_int, IR_READS_FLAGS | IR_MAY_FAULT, "imm = vector; a = return EIP (software interrupt)") \
+	X(IRET, h_iret, IR_READS_FLAGS | IR_MAY_FAULT, "imm = operand size; a = next EIP (a task return saves it)") \
+	X(INT, h_int, IR_READS_FLAGS | IR_MAY_FAULT, "imm = vector | JIT_INT_*; a = return EIP (software interrupt)") \
 	X(INTO, h_into, IR_READS_FLAGS | IR_MAY_FAULT, "a = return EIP: INT 4 if OF, else EIP = a") \
 	X(LOAD_SEG, h_load_seg, IR_MAY_FAULT, "imm = segment; a = selector (protected mode)") \
 	X(CPUID, h_cpuid, 0, "EAX, ECX in; EAX EBX ECX EDX out") \
-	X(RDTSC, h_rdtsc, 0, "EDX:EAX = retired instructions") \
+	X(RDTSC, h_rdtsc, IR_MAY_FAULT, "EDX:EAX = retired instructions; #GP(0) at CPL > 0 with CR4.TSD") \
 	X(RDMSR, h_rdmsr, IR_MAY_FAULT, "ECX; EDX:EAX") \
 	X(WRMSR, h_wrmsr, IR_MAY_FAULT, "ECX, EDX:EAX") \
 	X(READ_CR, h_read_cr, IR_MAY_FAULT, "imm = register (16 + n: DRn); returns it") \
 	X(WRITE_CR, h_write_cr, IR_MAY_FAULT, "imm = register (16 + n: DRn); a = value") \
 	X(INVLPG, h_invlpg, 0, "a = linear address: drops its TLB entries") \
 	X(LMSW, h_lmsw, 0, "a = value") \
+	X(LLDT, h_lldt, IR_MAY_FAULT, "a = selector") \
+	X(LTR, h_ltr, IR_MAY_FAULT, "a = selector") \
+	X(LAR, h_lar, IR_READS_FLAGS | IR_MAY_FAULT, "imm = JIT_LAR_*; a = selector, b = old destination; returns the new one, ZF") \
+	X(ARPL, h_arpl, IR_READS_FLAGS | IR_FLAGS_ONLY, "a = destination, b = source; returns the new destination, ZF") \
+	X(IOPL, h_iopl, IR_MAY_FAULT, "#GP(0) unless CPL <= IOPL (CLI, STI; PUSHF, POPF in virtual-8086 mode)") \
+	X(POPF, h_popf, IR_MAY_FAULT, "imm = operand size; a = value: the EFLAGS bits POPF may write at this CPL and IOPL") \
+	X(IO_CHECK, h_io_check, IR_MAY_FAULT, "imm = size; a = port: #GP(0) unless the TSS I/O bitmap allows it") \
+	X(SYSENTER, h_sysenter, IR_MAY_FAULT, "SYSENTER") \
+	X(SYSEXIT, h_sysexit, IR_MAY_FAULT, "SYSEXIT") \
 	X(CLTS, h_clts, 0, "clears CR0.TS") \
 	X(DTABLE, h_dtable, IR_MAY_FAULT, "imm = 0 LGDT, 1 LIDT, 2 SGDT, 3 SIDT | operand size << 8; a = linear address") \
 	X(FPU, h_fpu, IR_MAY_FAULT, "imm = 1 for WAIT; #NM when CR0 says so, else #UD")
@@ -77,6 +86,12 @@ struct jit_helper_info {
 };
 
 extern const struct jit_helper_info jit_helpers[JIT_NR_HELPERS];
+
+/* JIT_HELPER_INT's imm: the vector, and */
+#define JIT_INT_ICEBP (1u << 8)   /* INT1 (F1): no DPL check, EXT set */
+#define JIT_INT_N (1u << 9)       /* INT n (CD): IOPL-sensitive in virtual-8086 mode */
+/* JIT_HELPER_LAR's imm: the operation | operand size << 8. */
+enum { JIT_LAR_LAR, JIT_LAR_LSL, JIT_LAR_VERR, JIT_LAR_VERW };
 
 /* JIT_HELPER_STRING's imm. */
 #define JIT_STRING_IMM(op, size, addrsize, rep, seg) \

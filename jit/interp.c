@@ -107,17 +107,15 @@ op_PUT16: gpr[op->aux] = (gpr[op->aux] & ~0xffffull) | (uint16_t)A; NEXT;
 op_PUT32: gpr[op->aux] = A; NEXT;
 op_GETSEL: D = cpu->s.seg[op->aux].selector; NEXT;
 op_ADDSEG: {
-	const struct cpu_segment *sg = &cpu->s.seg[op->aux];
-	if (__builtin_expect(!soft_seg_fits_last(sg, A, op->last), 0)) {
+	if (__builtin_expect(!soft_seg_fits_last(cpu, op->aux, op->write, A, op->last), 0)) {
 		cpu->cur_op = op;
 		soft_seg_fault(cpu, op->aux);
 	}
-	D = A + (uint32_t)sg->base;
+	D = A + (uint32_t)cpu->s.seg[op->aux].base;
 	NEXT;
 }
 op_SETSEG_REAL:
-	cpu->s.seg[op->aux].selector = (uint16_t)A;
-	cpu->s.seg[op->aux].base = (uint32_t)(uint16_t)A << 4;
+	soft_segment_set_real(cpu, op->aux, (uint16_t)A);
 	NEXT;
 op_EA: {
 	if (op->aux != IR_NOREG) {

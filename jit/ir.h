@@ -141,6 +141,10 @@ struct ir_op {
 	 * only an access past 4 GiB faults. Tier 1 uses it; tier 0's full
 	 * check gives the same answer. */
 	uint8_t flat;
+	/* EA with a segment, ADDSEG, the fused memory ops: the access
+	 * writes (or reads and writes): the segment's write bounds are
+	 * checked, else its read bounds (cpu/soft_seglimit.h). */
+	uint8_t write;
 };
 
 /* One guest instruction of a block. */

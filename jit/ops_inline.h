@@ -69,7 +69,7 @@ static inline __attribute__((always_inline)) uint32_t interp_carry(const struct 
 }
 
 /* The linear address of a fused memory op (the fields of EA, with a
- * segment), after the limit check. */
+ * segment), after the segment check (limit, type: op->write). */
 static inline uint32_t interp_ea(struct soft_cpu *cpu, const struct ir_op *op, const uint64_t *gpr)
 {
 	uint32_t ea = op->imm;
@@ -79,12 +79,11 @@ static inline uint32_t interp_ea(struct soft_cpu *cpu, const struct ir_op *op, c
 		ea += (uint32_t)gpr[op->b] << op->size;
 	if (op->c)
 		ea &= 0xffff;
-	const struct cpu_segment *sg = &cpu->s.seg[op->aux];
-	if (__builtin_expect(!soft_seg_fits_last(sg, ea, op->last), 0)) {
+	if (__builtin_expect(!soft_seg_fits_last(cpu, op->aux, op->write, ea, op->last), 0)) {
 		cpu->cur_op = op;
 		soft_seg_fault(cpu, op->aux);
 	}
-	return ea + (uint32_t)sg->base;
+	return ea + (uint32_t)cpu->s.seg[op->aux].base;
 }
 
 /* Loads and stores: the TLB hit inline; the slow path (which may raise)

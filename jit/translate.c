@@ -50,7 +50,11 @@ struct tr {
 	const struct insn *in;
 	uint32_t eip, next;        /* this instruction, the next one */
 	bool pe, code32, stack32;
+	/* protected-mode segment loads: CR0.PE and not virtual-8086 mode */
+	bool pm_seg;
 	bool flat;                 /* JIT_MODE_FLAT */
+	unsigned cpl;              /* the block's CPL (JIT_MODE_CPL_*) */
+	bool vm86;                 /* JIT_MODE_VM86 */
 	bool end;                  /* the block ends after this instruction */
 	bool stored;               /* it stores: SMCCHK */
 	uint32_t cs_limit;         /* CS limit at translation */
@@ -326,6 +330,7 @@ static void mem_fused(struct tr *tr, enum ir_opcode opc, unsigned reg, unsigned 
 	struct ir_op *op = emit(tr, opc);
 	ea_fields(tr, op, 0, len);
 	op->d = (uint16_t)reg;
+	op->write = opc == IR_ST32R || opc == IR_ST8R;
 }
 
 /* A fused 32-bit register op: reg[aux] with reg[b] (or imm). */
@@ -628,7 +633,7 @@ static void tr_mov(struct tr *tr)
 			raise_exc(tr, EXC_UD, false, 0);
 			return;
 		}
-		if (!tr->pe) {
+		if (!tr->pm_seg) {
 			struct ir_op *op = emit(tr, IR_SETSEG_REAL);
 			op->a = sel;
 			op->aux = d->reg;
@@ -785,7 +790,7 @@ static void tr_push_pop(struct tr *tr)
 			raise_exc(tr, EXC_UD, false, 0);
 			return;
 		}
-		if (tr->pe) {
+		if (tr->pm_seg) {
 			helper(tr, JIT_HELPER_LOAD_SEG, o->reg, v, 0, 0);
 			put_esp(tr, nesp);
 			if (seg_changes_mode(o->reg))
@@ -835,7 +840,7 @@ static void tr_load_far(struct tr *tr)
 	uint16_t addr = ea_linear(tr, 0, size + 2);   /* offset and selector */
 	uint16_t off = load(tr, addr, size);
 	uint16_t sel = load(tr, alu_imm(tr, IR_ADDI, addr, size), 2);
-	if (tr->pe) {
+	if (tr->pm_seg) {
 		helper(tr, JIT_HELPER_LOAD_SEG, seg, sel, 0, 0);
 	} else {
 		struct ir_op *op = emit(tr, IR_SETSEG_REAL);
@@ -843,7 +848,7 @@ static void tr_load_far(struct tr *tr)
 		op->aux = (uint8_t)seg;
 	}
 	put_reg(tr, in->operand[0].reg, size, off);
-	if (tr->pe && seg_changes_mode(seg))
+	if (tr->pm_seg && seg_changes_mode(seg))
 		exit_next(tr);
 }
 
@@ -887,6 +892,15 @@ static uint16_t select_target(struct tr *tr, uint16_t c, uint32_t taken)
 	return op->d;
 }
 
+/* IN, OUT, INS, OUTS at CPL > 0 or in virtual-8086 mode: #GP(0) unless
+ * CPL <= IOPL (not in virtual-8086 mode) or the TSS's I/O permission
+ * bitmap allows every port accessed (SDM vol. 1, 19.5). */
+static void io_check(struct tr *tr, uint16_t port, unsigned size)
+{
+	if (tr->pe && tr->cpl > 0)
+		helper(tr, JIT_HELPER_IO_CHECK, size, port, 0, 0);
+}
+
 static void tr_string(struct tr *tr)
 {
 	const struct insn *in = tr->in;
@@ -898,6 +912,8 @@ static void tr_string(struct tr *tr)
 	unsigned seg = (in->prefixes & PFX_SEG) ? in->mem.seg : SEG_DS;
 	unsigned size = in->opsize;
 	uint32_t imm = JIT_STRING_IMM(in->op, size, in->addrsize, rep, seg);
+	if (in->op == X86_OP_INS || in->op == X86_OP_OUTS)
+		io_check(tr, get_reg(tr, CPU_RDX, 2), size);
 	uint16_t done = helper(tr, JIT_HELPER_STRING, imm, 0, 0, 0);
 	if (in->op != X86_OP_LODS && in->op != X86_OP_CMPS && in->op != X86_OP_SCAS &&
 	    in->op != X86_OP_OUTS)
@@ -994,7 +1010,7 @@ static void tr_control(struct tr *tr)
 			return;
 		}
 		if (in->op == X86_OP_JMPF) {
-			helper(tr, JIT_HELPER_FAR_JMP, size, sel, off, 0);
+			helper(tr, JIT_HELPER_FAR_JMP, size, sel, off, movi(tr, tr->next));
 		} else {
 			helper(tr, JIT_HELPER_FAR_CALL, size, sel, off, movi(tr, tr->next));
 			tr->stored = true;
@@ -1009,11 +1025,13 @@ static void tr_control(struct tr *tr)
 		return;
 	}
 	case X86_OP_IRET:
-		helper(tr, JIT_HELPER_IRET, size, 0, 0, 0);
+		helper(tr, JIT_HELPER_IRET, size, movi(tr, tr->next), 0, 0);
+		tr->stored = true;   /* a task switch writes the TSS */
 		exit_state(tr);
 		return;
 	case X86_OP_INT: case X86_OP_INT3: case X86_OP_INT1: {
-		uint32_t vector = in->op == X86_OP_INT ? (uint32_t)in->imm & 0xff : in->op == X86_OP_INT3 ? 3 : 1;
+		uint32_t vector = in->op == X86_OP_INT ? ((uint32_t)in->imm & 0xff) | JIT_INT_N :
+				  in->op == X86_OP_INT3 ? 3 : (1 | JIT_INT_ICEBP);
 		helper(tr, JIT_HELPER_INT, vector, movi(tr, tr->next), 0, 0);
 		tr->stored = true;
 		exit_state(tr);
@@ -1035,8 +1053,13 @@ static void tr_flag_op(struct tr *tr)
 	case X86_OP_STC: set_flags(tr, movi(tr, FLAG_CF), FLAG_CF); break;
 	case X86_OP_CLD: set_flags(tr, 0, FLAG_DF); break;
 	case X86_OP_STD: set_flags(tr, movi(tr, FLAG_DF), FLAG_DF); break;
-	case X86_OP_CLI: set_flags(tr, 0, FLAG_IF); break;
-	case X86_OP_STI: set_flags(tr, movi(tr, FLAG_IF), FLAG_IF); break;
+	case X86_OP_CLI: case X86_OP_STI:
+		/* IOPL-sensitive: #GP(0) when CPL > IOPL (in virtual-8086
+		 * mode: IOPL < 3); CPL 0 cannot fail */
+		if (tr->cpl > 0)
+			helper(tr, JIT_HELPER_IOPL, 0, 0, 0, 0);
+		set_flags(tr, tr->in->op == X86_OP_STI ? movi(tr, FLAG_IF) : 0, FLAG_IF);
+		break;
 	case X86_OP_LAHF:
 		put_reg(tr, 4, 1, alu_imm(tr, IR_ANDI, get_flags(tr), 0xd7));
 		break;
@@ -1044,6 +1067,8 @@ static void tr_flag_op(struct tr *tr)
 		set_flags(tr, get_reg(tr, 4, 1), FLAG_SF | FLAG_ZF | FLAG_AF | FLAG_PF | FLAG_CF);
 		break;
 	case X86_OP_PUSHF: {
+		if (tr->vm86)
+			helper(tr, JIT_HELPER_IOPL, 0, 0, 0, 0);   /* #GP(0) unless IOPL = 3 */
 		uint16_t f = alu_imm(tr, IR_ANDI, get_flags(tr), 0x00fcffffu);   /* VM, RF read as 0 */
 		push(tr, f, tr->in->opsize);
 		break;
@@ -1051,6 +1076,13 @@ static void tr_flag_op(struct tr *tr)
 	case X86_OP_POPF: {
 		uint16_t nesp;
 		uint16_t v = pop_load(tr, tr->in->opsize, &nesp);
+		if (tr->pe && tr->cpl > 0) {
+			/* IF only when CPL <= IOPL, IOPL never; #GP(0) in
+			 * virtual-8086 mode unless IOPL = 3 */
+			helper(tr, JIT_HELPER_POPF, tr->in->opsize, v, 0, 0);
+			put_esp(tr, nesp);
+			break;
+		}
 		put_esp(tr, nesp);
 		uint32_t mask = 0x7fd5;   /* CF PF AF ZF SF TF IF DF OF IOPL NT */
 		if (tr->in->opsize == 4)
@@ -1076,6 +1108,7 @@ static void tr_io(struct tr *tr)
 	if (in->op == X86_OP_IN) {
 		const struct insn_operand *p = &in->operand[1];
 		uint16_t port = p->kind == OPND_IMM ? movi(tr, (uint32_t)in->imm & 0xff) : get_reg(tr, CPU_RDX, 2);
+		io_check(tr, port, size);
 		struct ir_op *op = emit(tr, IR_IN);
 		op->d = tmp(tr);
 		op->a = port;
@@ -1084,6 +1117,7 @@ static void tr_io(struct tr *tr)
 	} else {
 		const struct insn_operand *p = &in->operand[0];
 		uint16_t port = p->kind == OPND_IMM ? movi(tr, (uint32_t)in->imm & 0xff) : get_reg(tr, CPU_RDX, 2);
+		io_check(tr, port, size);
 		uint16_t v = get_reg(tr, CPU_RAX, size);
 		struct ir_op *op = emit(tr, IR_OUT);
 		op->a = port;
@@ -1192,10 +1226,44 @@ static void tr_bcd(struct tr *tr)
 	}
 }
 
+/* Whether instruction op raises #GP(0) at CPL > 0 (SDM vol. 3, 5.9
+ * "Privileged Instructions"; in virtual-8086 mode too). */
+static bool privileged(unsigned op)
+{
+	switch (op) {
+	case X86_OP_MOV_CR: case X86_OP_MOV_DR: case X86_OP_LMSW: case X86_OP_CLTS: case X86_OP_LGDT:
+	case X86_OP_LIDT: case X86_OP_LLDT: case X86_OP_LTR: case X86_OP_INVD: case X86_OP_WBINVD:
+	case X86_OP_INVLPG: case X86_OP_RDMSR: case X86_OP_WRMSR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether instruction op is #UD in real and virtual-8086 mode. */
+static bool protected_only(unsigned op)
+{
+	switch (op) {
+	case X86_OP_SLDT: case X86_OP_STR: case X86_OP_LLDT: case X86_OP_LTR: case X86_OP_VERR:
+	case X86_OP_VERW: case X86_OP_LAR: case X86_OP_LSL: case X86_OP_ARPL:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void tr_system(struct tr *tr)
 {
 	const struct insn *in = tr->in;
 	const struct insn_operand *d = &in->operand[0];
+	if (protected_only(in->op) && (!tr->pe || tr->vm86)) {
+		raise_exc(tr, EXC_UD, false, 0);
+		return;
+	}
+	if (privileged(in->op) && tr->cpl > 0) {
+		raise_exc(tr, EXC_GP, true, 0);
+		return;
+	}
 	switch (in->op) {
 	case X86_OP_MOV_CR: case X86_OP_MOV_DR: {
 		uint32_t base = in->op == X86_OP_MOV_DR ? 16 : 0;
@@ -1235,6 +1303,36 @@ static void tr_system(struct tr *tr)
 			tr->stored = true;
 		return;
 	}
+	case X86_OP_SLDT: case X86_OP_STR: {
+		struct ir_op *op = emit(tr, IR_GETSEL);
+		op->d = tmp(tr);
+		op->aux = in->op == X86_OP_SLDT ? SEG_LDTR : SEG_TR;
+		/* a 32-bit register gets the selector zero-extended (P6 and
+		 * later), memory a word */
+		if (d->kind == OPND_REG)
+			put_reg(tr, d->reg, d->size == 4 ? 4 : 2, op->d);
+		else
+			write_opnd(tr, d, 2, 0, op->d);
+		return;
+	}
+	case X86_OP_LLDT: case X86_OP_LTR:
+		helper(tr, in->op == X86_OP_LLDT ? JIT_HELPER_LLDT : JIT_HELPER_LTR, 0, read_opnd(tr, d, 2, NULL), 0, 0);
+		return;
+	case X86_OP_LAR: case X86_OP_LSL: {
+		uint16_t sel = read_opnd(tr, &in->operand[1], 2, NULL);
+		unsigned size = d->size;
+		uint16_t old = get_reg(tr, d->reg, size);
+		uint32_t imm = (in->op == X86_OP_LAR ? JIT_LAR_LAR : JIT_LAR_LSL) | size << 8;
+		put_reg(tr, d->reg, size, helper(tr, JIT_HELPER_LAR, imm, sel, old, 0));
+		return;
+	}
+	case X86_OP_VERR: case X86_OP_VERW:
+		helper(tr, JIT_HELPER_LAR, in->op == X86_OP_VERR ? JIT_LAR_VERR : JIT_LAR_VERW,
+		       read_opnd(tr, d, 2, NULL), 0, 0);
+		return;
+	case X86_OP_ARPL:
+		tr_rmw_helper(tr, JIT_HELPER_ARPL, 0, get_reg(tr, in->operand[1].reg, 2), 0, true);
+		return;
 	case X86_OP_CPUID: helper(tr, JIT_HELPER_CPUID, 0, 0, 0, 0); return;
 	case X86_OP_RDTSC: helper(tr, JIT_HELPER_RDTSC, 0, 0, 0, 0); return;
 	case X86_OP_RDMSR: helper(tr, JIT_HELPER_RDMSR, 0, 0, 0, 0); return;
@@ -1254,13 +1352,44 @@ static void tr_system(struct tr *tr)
 	case X86_OP_RDPMC:
 		raise_exc(tr, EXC_GP, true, 0);   /* no performance counters */
 		return;
+	case X86_OP_SYSENTER: case X86_OP_SYSEXIT:
+		helper(tr, in->op == X86_OP_SYSENTER ? JIT_HELPER_SYSENTER : JIT_HELPER_SYSEXIT, 0, 0, 0, 0);
+		exit_state(tr);
+		return;
 	default:
-		/* LLDT/LTR/SLDT/STR/VERR/VERW/LAR/LSL/ARPL: protected-mode
-		 * only (#UD in real mode); their semantics come with the
-		 * system-architecture issue. SYSENTER/SYSEXIT/RSM: not
-		 * offered by CPUID. */
+		/* RSM: no system-management mode */
 		raise_exc(tr, EXC_UD, false, 0);
 		return;
+	}
+}
+
+/* Marks the EA and ADDSEG ops of this instruction (ops from `first` on)
+ * whose address is written (ST, PROBEW, the helpers that store through a
+ * linear address): they check the segment's write bounds. The address
+ * may come through ADD, ADDI or ANDI from the EA (BT m, r; far pointers). */
+static void mark_writes(struct ir_builder *ir, int first)
+{
+	for (int i = first; i < ir->nr_ops; i++) {
+		const struct ir_op *op = &ir->ops[i];
+		bool writes = op->opc == IR_ST8 || op->opc == IR_ST16 || op->opc == IR_ST32 || op->opc == IR_PROBEW;
+		if (op->opc == IR_HELPER)
+			writes = op->aux == JIT_HELPER_CMPXCHG8B ||
+				 (op->aux == JIT_HELPER_DTABLE && (op->imm & 0xff) >= 2);
+		if (!writes)
+			continue;
+		uint16_t t = op->a;
+		for (int j = i - 1; j >= first && t; j--) {
+			struct ir_op *def = &ir->ops[j];
+			bool defines = def->opc == IR_EA || def->opc == IR_ADDSEG || def->opc == IR_ADD ||
+				       def->opc == IR_ADDI || def->opc == IR_ANDI;
+			if (!defines || def->d != t)
+				continue;
+			if (def->opc == IR_EA || def->opc == IR_ADDSEG) {
+				def->write = 1;
+				break;
+			}
+			t = def->a;
+		}
 	}
 }
 
@@ -1270,6 +1399,7 @@ static void tr_insn(struct tr *tr)
 	const struct insn *in = tr->in;
 	unsigned op = in->op;
 
+	int first_op = tr->ir->nr_ops;
 	if ((in->prefixes & PFX_LOCK) && (!lockable(op) || in->operand[0].kind != OPND_MEM)) {
 		raise_exc(tr, EXC_UD, false, 0);
 		return;
@@ -1366,6 +1496,10 @@ static void tr_insn(struct tr *tr)
 	case X86_OP_WAIT: helper(tr, JIT_HELPER_FPU, 1, 0, 0, 0); break;
 	case X86_OP_FPU: helper(tr, JIT_HELPER_FPU, 0, 0, 0, 0); tr->end = true; break;
 	case X86_OP_HLT: {
+		if (tr->cpl > 0) {
+			raise_exc(tr, EXC_GP, true, 0);   /* privileged */
+			break;
+		}
 		struct ir_op *o = emit(tr, IR_EXIT_HLT);
 		o->imm = tr->next;
 		tr->end = true;
@@ -1387,6 +1521,7 @@ static void tr_insn(struct tr *tr)
 		struct ir_op *o = emit(tr, IR_SMCCHK);
 		o->imm = tr->next;
 	}
+	mark_writes(tr->ir, first_op);
 }
 
 /* ---- blocks ---- */
@@ -1442,6 +1577,9 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 	struct tr tr = {
 		.cpu = cpu, .ir = ir,
 		.pe = (cpu->s.cr0 & CR0_PE) != 0,
+		.pm_seg = (cpu->s.cr0 & CR0_PE) && !(cpu->s.rflags & RFLAGS_VM),
+		.cpl = soft_cpu_cpl(cpu),
+		.vm86 = (cpu->s.rflags & RFLAGS_VM) != 0,
 		.code32 = cpu->s.seg[SEG_CS].db != 0,
 		.stack32 = cpu->s.seg[SEG_SS].db != 0,
 		.flat = (soft_cpu_mode(cpu) & JIT_MODE_FLAT) != 0,
