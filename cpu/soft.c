@@ -24,8 +24,10 @@
  *   sleeps on a condition variable until a kick (an idle guest costs no
  *   host CPU).
  * - CPUID: a P6-family "GenuineIntel" without x87 (FPU instructions raise
- *   #NM when CR0.EM or CR0.TS say so, else #UD), TSC, MSR, CX8, CMOV, the
- *   hypervisor bit and leaf 0x40000000 "morpheus sft" (jit/helpers.c).
+ *   #NM when CR0.EM or CR0.TS say so, else #UD) with what it implements:
+ *   PSE, TSC, MSR, PAE, CX8, APIC, SEP, MTRR, PGE, CMOV, PAT, PSE-36, NX,
+ *   the hypervisor bit and leaf 0x40000000 "morpheus sft" (jit/helpers.c,
+ *   docs/protected-mode.md).
  * - RDTSC counts retired guest instructions: deterministic, and the same
  *   in every run of the same guest.
  * - A20 is always enabled.

@@ -21,6 +21,7 @@
  * and page faults), and a fault while delivering #DF a triple fault:
  * MACHINE_RESET, as the kvm engine reports a shutdown. */
 #include <inttypes.h>
+#include <string.h>
 
 #include "cpu/soft_cpu.h"
 #include "cpu/soft_seglimit.h"
@@ -219,8 +220,8 @@ static int deliver_protected(struct soft_cpu *cpu, int vector, bool has_error, u
 	return -1;
 }
 
-int soft_interrupt_try(struct soft_cpu *cpu, int vector, bool has_error, uint32_t error, bool software,
-		       bool *fault_has_error, uint32_t *fault_error)
+static int interrupt_try(struct soft_cpu *cpu, int vector, bool has_error, uint32_t error, bool software,
+			 bool *fault_has_error, uint32_t *fault_error)
 {
 	*fault_has_error = false;
 	*fault_error = 0;
@@ -228,6 +229,36 @@ int soft_interrupt_try(struct soft_cpu *cpu, int vector, bool has_error, uint32_
 		return deliver_real(cpu, vector);
 	*fault_has_error = true;
 	return deliver_protected(cpu, vector, has_error, error, software, fault_error);
+}
+
+/* The memory accesses of a delivery (IDT, GDT, TSS, the pushes) may raise
+ * a #PF from the MMU's slow path, which longjmps: it is caught here and
+ * returned as the nested fault, with the state as it was before the
+ * delivery began but for CR2 (the #PF's), so that the caller applies the
+ * double-fault rules (SDM vol. 3, 6.15, Table 6-5). */
+int soft_interrupt_try(struct soft_cpu *cpu, int vector, bool has_error, uint32_t error, bool software,
+		       bool *fault_has_error, uint32_t *fault_error)
+{
+	const struct cpu_state saved = cpu->s;
+	const struct lazy_flags saved_cc = cpu->cc;
+	sigjmp_buf outer;
+	memcpy(outer, cpu->fault_jmp, sizeof(outer));
+	int r;
+	if (sigsetjmp(cpu->fault_jmp, 0) == 0) {
+		r = interrupt_try(cpu, vector, has_error, error, software, fault_has_error, fault_error);
+	} else {
+		uint64_t cr2 = cpu->s.cr2;
+		cpu->s = saved;
+		cpu->s.cr2 = cr2;
+		cpu->cc = saved_cc;
+		soft_seg_refresh_all(cpu);
+		soft_cpu_sync_mmu(cpu);
+		r = cpu->fault_vector;
+		*fault_has_error = cpu->fault_has_error;
+		*fault_error = cpu->fault_error;
+	}
+	memcpy(cpu->fault_jmp, outer, sizeof(outer));
+	return r;
 }
 
 bool soft_deliver(struct soft_cpu *cpu, int vector, bool has_error, uint32_t error, bool software)

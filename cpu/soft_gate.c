@@ -484,6 +484,8 @@ uint32_t soft_flags_writable(unsigned size, unsigned cpl, unsigned iopl)
 
 void soft_iret(struct soft_cpu *cpu, unsigned size, uint32_t next_eip)
 {
+	/* IRET ends NMI blocking, even when it faults (SDM vol. 3, 6.7.1) */
+	cpu->nmi_blocked = false;
 	uint32_t flags = soft_cpu_get_flags(cpu);
 	unsigned iopl = (flags >> 12) & 3;
 	uint32_t esp = (uint32_t)cpu->s.gpr[CPU_RSP];

@@ -7,7 +7,10 @@
  *   count is deterministic, docs/design.md);
  * - PLATFORM_ID (0x17) reads 0; BIOS_SIGN_ID (0x8B) reads 0 (no
  *   microcode), writes are accepted and ignored;
- * - APIC_BASE (0x1B): storage;
+ * - APIC_BASE (0x1B): the local APIC's (hw/lapic.h: global enable, base;
+ *   reserved bits #GP(0)), or storage on a bare CPU without one; the
+ *   TSC-deadline MSR is not offered (CPUID does not report it: the TSC
+ *   counts instructions, not time);
  * - MTRRcap (0xFE): 8 variable ranges, fixed ranges, write-combining
  *   (0x508), read-only; MTRRdefType (0x2FF), the fixed-range MTRRs and the
  *   variable ones (0x200-0x20F, 36 physical address bits) are storage,
@@ -21,6 +24,9 @@
  * Every other MSR raises #GP(0). */
 #include "cpu/soft_cpu.h"
 #include "cpu/soft_seglimit.h"
+#include "hw/intc.h"
+#include "hw/lapic.h"
+#include "hw/machine.h"
 
 #define MSR_TSC 0x10u
 #define MSR_PLATFORM_ID 0x17u
@@ -90,7 +96,14 @@ int soft_msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *value)
 	switch (index) {
 	case MSR_TSC: *value = soft_cpu_retired_now(cpu); return 0;
 	case MSR_PLATFORM_ID: case MSR_BIOS_SIGN_ID: *value = 0; return 0;
-	case MSR_APIC_BASE: *value = s->apic_base; return 0;
+	case MSR_APIC_BASE:
+		*value = s->apic_base;
+		if (cpu->m->intc) {
+			pthread_mutex_lock(&cpu->m->lock);
+			*value = lapic_get_base(intc_lapic(cpu->m->intc));
+			pthread_mutex_unlock(&cpu->m->lock);
+		}
+		return 0;
 	case MSR_MTRRCAP: *value = MTRRCAP_VALUE; return 0;
 	case MSR_SYSENTER_CS: *value = s->sysenter_cs; return 0;
 	case MSR_SYSENTER_ESP: *value = s->sysenter_esp; return 0;
@@ -124,7 +137,16 @@ int soft_msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v)
 	switch (index) {
 	case MSR_TSC: return 0;   /* the TSC counts retired instructions */
 	case MSR_BIOS_SIGN_ID: return 0;
-	case MSR_APIC_BASE: s->apic_base = v; return 0;
+	case MSR_APIC_BASE:
+		if (cpu->m->intc) {
+			pthread_mutex_lock(&cpu->m->lock);
+			int rc = lapic_set_base(intc_lapic(cpu->m->intc), v);
+			pthread_mutex_unlock(&cpu->m->lock);
+			if (rc < 0)
+				return -1;
+		}
+		s->apic_base = v;
+		return 0;
 	case MSR_SYSENTER_CS: s->sysenter_cs = v & 0xffff; return 0;
 	case MSR_SYSENTER_ESP: s->sysenter_esp = v; return 0;
 	case MSR_SYSENTER_EIP: s->sysenter_eip = v; return 0;

@@ -661,7 +661,7 @@ static void exit_slot(struct emit *e, int s)
 		 * (SMCCHK, or here). */
 		const struct jit_block *tb = e->batch->copy[to];
 		gcc_jit_rvalue *go = smc_clear(e);
-		if (tb->eip <= e->b->eip)
+		if (tb->eip <= e->b->eip || e->b->recheck_exit)
 			go = gcc_jit_context_new_binary_op(
 				e->ctx, NULL, GCC_JIT_BINARY_OP_LOGICAL_AND, e->boolt, go,
 				cmp(e, GCC_JIT_COMPARISON_EQ, rv(CPU_FIELD(exit_request, e->vol_int)), cint(e, 0)));

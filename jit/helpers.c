@@ -23,6 +23,7 @@
 #include "cpu/insn.h"
 #include "cpu/soft_cpu.h"
 #include "cpu/soft_seglimit.h"
+#include "hw/intc.h"
 #include "hw/machine.h"
 #include "jit/ir.h"
 
@@ -597,6 +598,19 @@ static uint32_t h_iopl(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t 
 /* POPF at CPL > 0 or in virtual-8086 mode (SDM vol. 2, POPF): IF only
  * when CPL <= IOPL, IOPL never; in virtual-8086 mode #GP(0) unless IOPL
  * is 3. VM, RF, VIF, VIP are never written. */
+/* After an instruction that may set IF, TF or AC (STI, POPF): the engine
+ * loop must look before chained or compiled code runs on — to take a
+ * pending interrupt, to single-step, to check alignment. */
+static uint32_t h_flags_check(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	uint64_t f = cpu->s.rflags;
+	struct machine *m = cpu->m;
+	if ((f & (FLAG_TF | (1u << 18))) || ((f & FLAG_IF) && m->intc && intc_maybe_pending(m->intc)))
+		atomic_store_explicit(&cpu->exit_request, 1, memory_order_relaxed);
+	return 0;
+}
+
 static uint32_t h_popf(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
 	(void)b; (void)c;

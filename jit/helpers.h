@@ -65,6 +65,7 @@ typedef uint32_t (*jit_helper_fn)(struct soft_cpu *cpu, uint32_t imm, uint32_t a
 	X(ARPL, h_arpl, IR_READS_FLAGS | IR_FLAGS_ONLY, "a = destination, b = source; returns the new destination, ZF") \
 	X(IOPL, h_iopl, IR_MAY_FAULT, "#GP(0) unless CPL <= IOPL (CLI, STI; PUSHF, POPF in virtual-8086 mode)") \
 	X(POPF, h_popf, IR_MAY_FAULT, "imm = operand size; a = value: the EFLAGS bits POPF may write at this CPL and IOPL") \
+	X(FLAGS_CHECK, h_flags_check, 0, "after STI, POPF: requests an exit to the engine loop when TF or AC is set, or IF with an interrupt pending") \
 	X(IO_CHECK, h_io_check, IR_MAY_FAULT, "imm = size; a = port: #GP(0) unless the TSS I/O bitmap allows it") \
 	X(SYSENTER, h_sysenter, IR_MAY_FAULT, "SYSENTER") \
 	X(SYSEXIT, h_sysexit, IR_MAY_FAULT, "SYSEXIT") \

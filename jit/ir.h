@@ -177,6 +177,9 @@ struct jit_block {
 	/* its last instruction is INT n, INT3, INTO or INT1: their delivery
 	 * clears TF, and no single-step trap follows them */
 	bool soft_int;
+	/* it ends after POPF (which may set TF, AC or IF): its exits honour
+	 * an exit request even where they jump forward (tier 1) */
+	bool recheck_exit;
 	uint32_t hot_count;            /* tier 0 entries (--jit on: profiling) */
 	/* tier 1 (jit/native.h): the compiled region holding this block and
 	 * the block's entry in it, or native == NULL (run on tier 0). The

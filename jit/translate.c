@@ -57,6 +57,7 @@ struct tr {
 	bool vm86;                 /* JIT_MODE_VM86 */
 	bool end;                  /* the block ends after this instruction */
 	bool stored;               /* it stores: SMCCHK */
+	bool recheck_exit;         /* POPF: the block ends after it (jit_block.recheck_exit) */
 	uint32_t cs_limit;         /* CS limit at translation */
 	uint32_t cs_limit_lo;      /* the highest code offset or static target used */
 };
@@ -1059,6 +1060,8 @@ static void tr_flag_op(struct tr *tr)
 		if (tr->cpl > 0)
 			helper(tr, JIT_HELPER_IOPL, 0, 0, 0, 0);
 		set_flags(tr, tr->in->op == X86_OP_STI ? movi(tr, FLAG_IF) : 0, FLAG_IF);
+		if (tr->in->op == X86_OP_STI)
+			helper(tr, JIT_HELPER_FLAGS_CHECK, 0, 0, 0, 0);
 		break;
 	case X86_OP_LAHF:
 		put_reg(tr, 4, 1, alu_imm(tr, IR_ANDI, get_flags(tr), 0xd7));
@@ -1081,13 +1084,17 @@ static void tr_flag_op(struct tr *tr)
 			 * virtual-8086 mode unless IOPL = 3 */
 			helper(tr, JIT_HELPER_POPF, tr->in->opsize, v, 0, 0);
 			put_esp(tr, nesp);
-			break;
+		} else {
+			put_esp(tr, nesp);
+			uint32_t mask = 0x7fd5;   /* CF PF AF ZF SF TF IF DF OF IOPL NT */
+			if (tr->in->opsize == 4)
+				mask |= 1u << 18 | 1u << 21;   /* AC, ID */
+			set_flags(tr, v, mask);
 		}
-		put_esp(tr, nesp);
-		uint32_t mask = 0x7fd5;   /* CF PF AF ZF SF TF IF DF OF IOPL NT */
-		if (tr->in->opsize == 4)
-			mask |= 1u << 18 | 1u << 21;   /* AC, ID */
-		set_flags(tr, v, mask);
+		/* TF, AC or IF may be set now: the block ends here, and its
+		 * exit honours an exit request (jit_block.recheck_exit) */
+		helper(tr, JIT_HELPER_FLAGS_CHECK, 0, 0, 0, 0);
+		tr->recheck_exit = true;
 		break;
 	}
 	default:
@@ -1675,6 +1682,11 @@ struct jit_block *jit_translate(struct soft_cpu *cpu, struct ir_builder *ir, uin
 		if (tr.end)
 			break;
 		cur = tr.next;
+		if (tr.recheck_exit) {
+			proto.recheck_exit = true;
+			tr_end_before(ir, cur);
+			break;
+		}
 		if ((proto.mode & JIT_MODE_STEP) || !tr_same_page(start_lin, cs_base + cur) || ir->nr_insns >= JIT_MAX_INSNS ||
 		    ir->nr_ops > IR_MAX_OPS - TR_OPS_PER_INSN) {
 			tr_end_before(ir, cur);

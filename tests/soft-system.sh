@@ -8,10 +8,13 @@
 #   paging.asm  32-bit and PAE paging: #PF error codes and CR2, A/D bits,
 #               CR0.WP, 4 MiB pages, reserved bits, global pages across CR3
 #               loads, one linear code page in two address spaces, SMC
-#               through an alias, REP MOVSB resumed after a #PF, NX.
+#               through an alias, REP MOVSB resumed after a #PF, NX, a #PF
+#               during a #PF's delivery: a double fault through a task gate.
 #   irq.asm     external interrupts waited for in HLT: the PIT and the RTC
 #               through the 8259A pair and through the I/O APIC, the local
 #               APIC timer one-shot and periodic, PIT channel 2 on port 0x61.
+#   debug.asm   #DB: the single-step trap (also after POPF and across INT
+#               n), instruction breakpoints with RF, data breakpoints.
 #
 # kvm: where it runs supervisor code at hardware speed (VT-x/AMD-V), its
 # output must be the same. Where it emulates CPL-0 code in the host kernel
@@ -76,22 +79,23 @@ run_kvm() {
 check_paging() {
 	f=$WORK/paging.soft
 	for line in \
-		'  pf n=1 err=00 cr2=00400000 eip=001001BA' \
-		'  pf n=1 err=03 cr2=00401000 eip=0010029C' \
+		'  pf n=1 err=00 cr2=00400000 eip=001001CA' \
+		'  pf n=1 err=03 cr2=00401000 eip=001002AC' \
 		't3 after read: pde=00202023 pte=00302023' \
 		't3 after write: pte=00302063' \
 		't4 after write: phys=44444444 pde=000000E3' \
-		'  pf n=1 err=09 cr2=00F00000 eip=0010049D' \
+		'  pf n=1 err=09 cr2=00F00000 eip=001004AD' \
 		't6 after cr3: global=11111111 nonglobal=23232323' \
 		't6 after invlpg: global=23232323' \
 		't7 sum a=00000BB8 b=00000CE4' \
 		't8 sum=0000044A' \
 		't9 done: ecx=00000000 esi=00300200 edi=0040A100' \
 		't9 at fault: ecx=00000100 esi=00300100 edi=0040A000' \
-		'  pf n=1 err=02 cr2=0040A000 eip=00100781' \
+		'  pf n=1 err=02 cr2=0040A000 eip=00100791' \
 		't10 call=00000005' \
 		'  pf n=1 err=11 cr2=00400000 eip=00400000' \
-		'  pf n=1 err=09 cr2=00401000 eip=001009A7'; do
+		'  pf n=1 err=09 cr2=00401000 eip=001009B7' \
+		't11 double fault: err=00000000 cr2=005FEFFC'; do
 		grep -q -x -F -- "$line" "$f" || fail "paging: no line \"$line\""
 	done
 	echo "paging: the expected values are there"
@@ -108,4 +112,43 @@ for line in 'pic: 10 pit interrupts on irq 0' 'rtc: 8 periodic interrupts on irq
 	grep -q -x -F -- "$line" "$WORK/irq.soft" || fail "irq: no line \"$line\""
 done
 run_kvm irq 1
+run_tiers debug 1
+# the #DB log, worked out from the SDM (vol. 3, 17.3.1) and the listing:
+# a trap after each stepped instruction from s1 to s10 (the loop twice),
+# none after the INT (its handler runs without TF), faults at bp_target,
+# traps after the watched write, read and byte write
+expected_debug=$(cat <<'LOG'
+step:
+  eip=00100087 dr6=FFFF4FF0
+  eip=0010008A dr6=FFFF4FF0
+  eip=0010008F dr6=FFFF4FF0
+  eip=00100090 dr6=FFFF4FF0
+  eip=0010008F dr6=FFFF4FF0
+  eip=00100090 dr6=FFFF4FF0
+  eip=00100092 dr6=FFFF4FF0
+  eip=00100255 dr6=FFFF4FF0
+  eip=00100097 dr6=FFFF4FF0
+  eip=00100098 dr6=FFFF4FF0
+  eip=0010009F dr6=FFFF4FF0
+  eip=001000A0 dr6=FFFF4FF0
+int:
+  eip=001000D5 dr6=FFFF4FF0
+  eip=001000DC dr6=FFFF4FF0
+  eip=001000DD dr6=FFFF4FF0
+int: handler saw flags tf=0
+bp:
+  eip=00100256 dr6=FFFF0FF1
+  eip=00100256 dr6=FFFF0FF1
+bp: target ran 3 times
+data:
+  eip=001001E7 dr6=FFFF0FF2
+  eip=00100203 dr6=FFFF0FF2
+  eip=0010020A dr6=FFFF0FF2
+LOG
+)
+printf '%s\n' "$expected_debug" >"$WORK/debug.expected"
+sed -n '/^step:/,/^  eip=0010020A/p' "$WORK/debug.soft" | diff -u "$WORK/debug.expected" - ||
+	fail "debug: the #DB log differs from the expected one (-)"
+echo "debug: the #DB log is the expected one"
+run_kvm debug 1
 echo "PASS: the system guests agree under soft --jit off, eager and on"

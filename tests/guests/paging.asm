@@ -21,8 +21,12 @@
 ;       maps the page
 ;   t10 PAE with EFER.NXE: an instruction fetch from an NX page (error 0x11),
 ;       a data read of it (no fault), a PTE with reserved bit 62 (error 9)
-; Ends with "paging: done" and debug-exit value 0; an unexpected exception
-; prints its vector and ends with value 3.
+;   t11 a #PF whose delivery faults (the stack is not present): a double
+;       fault, taken through a task gate onto its own stack, which reports
+;       CR2 (the push that faulted) and the error code 0
+; Ends with "paging: done" (printed by t11's double-fault task) and
+; debug-exit value 0; an unexpected exception prints its vector and ends
+; with value 3.
 
         bits    32
         org     0x100000
@@ -99,8 +103,9 @@ start:
         call    t8
         call    t9
         call    t10
-        println 'paging: done'
-        debug_exit 0
+        call    t11
+        println 'paging: no double fault'
+        debug_exit 3
 
 ; ---- page fault reporting ----
 
@@ -395,6 +400,38 @@ fix_t10_rsvd:
         invlpg  [TPAGE + 0x1000]
         ret
 
+; ---- t11: a double fault ----
+t11:
+        mov     word [tss_df + 0x1c], PDPT & 0xffff          ; CR3 (low word)
+        mov     word [tss_df + 0x1e], PDPT >> 16
+        mov     dword [tss_df + 0x20], df_task                ; EIP
+        mov     dword [tss_df + 0x24], 2                      ; EFLAGS
+        mov     dword [tss_df + 0x38], df_stack_top           ; ESP
+        mov     word [tss_df + 0x48], 0x10                    ; ES
+        mov     word [tss_df + 0x4c], 0x08                    ; CS
+        mov     word [tss_df + 0x50], 0x10                    ; SS
+        mov     word [tss_df + 0x54], 0x10                    ; DS
+        mov     word [tss_df + 0x58], 0x10                    ; FS
+        mov     word [tss_df + 0x5c], 0x10                    ; GS
+        mov     word [tss_df + 0x66], 104                     ; no I/O bitmap
+        mov     word [tss_main + 0x66], 104
+        mov     ax, 0x18
+        ltr     ax
+        mov     dword [idt + 8 * 8], 0x20 << 16               ; a task gate to 0x20
+        mov     dword [idt + 8 * 8 + 4], 0x8500
+        mov     esp, TPAGE + 0x1ff000                         ; not present (PAE_PT2)
+        mov     eax, [TPAGE + 0x1fe000]                       ; #PF, whose push faults
+        ret
+
+df_task:
+        mov     ebx, [esp]              ; the error code
+        mov     ecx, cr2
+        print_val 't11 double fault: err=', ebx
+        print_val ' cr2=', ecx
+        call    serial_newline
+        println 'paging: done'
+        debug_exit 0
+
 ; ---- page tables ----
 
 tables_32:
@@ -528,6 +565,8 @@ no_fix: ret
 gdt:    dq      0
         dq      0x00cf9a000000ffff      ; 0x08: code, flat
         dq      0x00cf92000000ffff      ; 0x10: data, flat
+        dw      103, tss_main - 0x100000, 0x8910, 0x0000   ; 0x18: the main task's TSS (base 0x10xxxx)
+        dw      103, tss_df - 0x100000, 0x8910, 0x0000     ; 0x20: the double-fault task's
 gdt_desc:
         dw      $ - gdt - 1
         dd      gdt
@@ -548,6 +587,9 @@ pf_eip: dd      0
 pf_ecx: dd      0
 pf_esi: dd      0
 pf_edi: dd      0
+        align   16
+tss_main: times 104 db 0
+tss_df: times 104 db 0
 load_end:
 
         section .bss
@@ -555,4 +597,6 @@ load_end:
 idt:    resb    32 * 8
         resb    4096
 stack_top:
+        resb    4096
+df_stack_top:
 bss_end:
