@@ -48,6 +48,11 @@ struct tlb_set {
 	uint64_t write_phys[MMU_TLB_ENTRIES];   /* the physical page of each write entry */
 	uint64_t exec_phys[MMU_TLB_ENTRIES];    /* and of each execute entry (code cache keys) */
 	uint8_t global[MMU_NR_ACCESS][MMU_TLB_ENTRIES];   /* filled from a global (G) page */
+	/* the entries filled since the last flush, so that a flush (a CR3
+	 * load: often) costs what was used, not the size of the TLB */
+	uint8_t listed[MMU_NR_ACCESS][MMU_TLB_ENTRIES];
+	uint16_t used[MMU_NR_ACCESS][MMU_TLB_ENTRIES];
+	unsigned nr_used[MMU_NR_ACCESS];
 };
 
 struct machine;
@@ -63,8 +68,10 @@ struct mmu {
 	struct soft_cpu *cpu;        /* for raising faults */
 	const struct cpu_state *regs;   /* CR0, CR3, CR4, EFER */
 	uint64_t pdpte[4];           /* PAE: the PDPTEs loaded with CR3 (mmu_load_pdptes) */
+	int last_region;             /* memmap index of the last region found (mmu_region) */
 	bool large_pages;            /* a 2/4 MiB page was entered since the last full flush */
 	bool code_written;           /* a store invalidated translated code */
+	bool write_ok;               /* the last translation allows writes now (rights, D set) */
 	/* data breakpoints (cpu/soft_debug.c): pages holding one get no TLB
 	 * entry, and the slow path reports accesses to them */
 	int nr_watches;

@@ -27,6 +27,7 @@
 #include "cpu/cpu_state.h"
 #include "hw/machine.h"
 #include "jit/cache.h"
+#include "mmu/region.h"
 
 #define PTE_P (1ull << 0)
 #define PTE_RW (1ull << 1)
@@ -44,7 +45,7 @@
 
 static uint8_t *pagewalk_host(struct mmu *mmu, uint64_t phys, unsigned len)
 {
-	const struct mem_region *r = memmap_find(&mmu->m->mem, phys);
+	const struct mem_region *r = mmu_region(mmu, phys);
 	if (!r || r->kind != MEM_RAM || len > r->size - (phys - r->base))
 		return NULL;
 	return r->host + (phys - r->base);
@@ -52,12 +53,16 @@ static uint8_t *pagewalk_host(struct mmu *mmu, uint64_t phys, unsigned len)
 
 static uint64_t pagewalk_read(struct mmu *mmu, uint64_t phys, unsigned len)
 {
-	const struct mem_region *r = memmap_find(&mmu->m->mem, phys);
-	uint64_t v = 0;
+	const struct mem_region *r = mmu_region(mmu, phys);
 	if (!r || r->kind == MEM_MMIO || len > r->size - (phys - r->base))
 		return ~0ull;
-	memcpy(&v, r->host + (phys - r->base), len);
-	return v;
+	const uint8_t *p = r->host + (phys - r->base);
+	if (len == 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return v;
+	}
+	return mmu_copy_in(p, 4);
 }
 
 /* Sets `bits` in the entry at phys (its low 32 bits hold them). */
@@ -95,7 +100,7 @@ bool mmu_walk(struct mmu *mmu, uint32_t lin, enum mmu_access kind, enum mmu_priv
 			(kind == MMU_EXEC && nxe ? MMU_PF_ID : 0);
 	uint64_t rights = PTE_RW | PTE_US;    /* ANDed over the levels */
 	uint64_t xd = 0;                      /* ORed */
-	uint64_t entry, entry_at[2];
+	uint64_t entry, entry_at[2], entry_value[2];
 	int levels = 0;
 	mmu->walks++;
 
@@ -112,6 +117,7 @@ bool mmu_walk(struct mmu *mmu, uint32_t lin, enum mmu_access kind, enum mmu_priv
 			goto reserved;
 		rights &= pde;
 		xd |= pde;
+		entry_value[levels] = pde;
 		entry_at[levels++] = pde_at;
 		if (pde & PTE_PS) {
 			entry = pde;
@@ -126,6 +132,7 @@ bool mmu_walk(struct mmu *mmu, uint32_t lin, enum mmu_access kind, enum mmu_priv
 				goto reserved;
 			rights &= pte;
 			xd |= pte;
+			entry_value[levels] = pte;
 			entry_at[levels++] = pte_at;
 			entry = pte;
 			t->phys = (pte & PAE_ADDR_MASK) | (lin & 0xfff);
@@ -137,6 +144,7 @@ bool mmu_walk(struct mmu *mmu, uint32_t lin, enum mmu_access kind, enum mmu_priv
 		if (!(pde & PTE_P))
 			goto not_present;
 		rights &= pde;
+		entry_value[levels] = pde;
 		entry_at[levels++] = pde_at;
 		if ((pde & PTE_PS) && (s->cr4 & CR4_PSE)) {
 			if (pde & PSE36_RSVD)
@@ -150,6 +158,7 @@ bool mmu_walk(struct mmu *mmu, uint32_t lin, enum mmu_access kind, enum mmu_priv
 			if (!(pte & PTE_P))
 				goto not_present;
 			rights &= pte;
+			entry_value[levels] = pte;
 			entry_at[levels++] = pte_at;
 			entry = pte;
 			t->phys = (pte & 0xfffff000u) | (lin & 0xfff);
@@ -167,11 +176,11 @@ bool mmu_walk(struct mmu *mmu, uint32_t lin, enum mmu_access kind, enum mmu_priv
 	/* Allowed: the A bits, and D on a write. entry_at holds the levels
 	 * read (the PDPTEs have no A bit in PAE paging's cached form). */
 	for (int i = 0; i < levels; i++) {
-		uint32_t low = (uint32_t)pagewalk_read(mmu, entry_at[i], 4);
 		uint32_t bits = (uint32_t)PTE_A | (i == levels - 1 && write ? (uint32_t)PTE_D : 0);
-		pagewalk_set_bits(mmu, entry_at[i], low, bits);
+		pagewalk_set_bits(mmu, entry_at[i], (uint32_t)entry_value[i], bits);
 	}
 	t->global = (s->cr4 & CR4_PGE) && (entry & PTE_G);
+	t->write_ok = (write || (entry & PTE_D)) && ((rights & PTE_RW) || (!user && !(s->cr0 & CR0_WP)));
 	return true;
 
 not_present:

@@ -20,6 +20,7 @@ struct mmu_translation {
 	uint64_t phys;          /* of the linear address walked */
 	bool global;            /* G set (and CR4.PGE) */
 	bool large;             /* a 2 or 4 MiB page */
+	bool write_ok;          /* a write with this privilege would pass now (rights, D set) */
 };
 
 /* Walks the page tables of mmu->regs (CR3, CR4, CR0.WP, EFER.NXE, the

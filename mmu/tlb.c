@@ -13,6 +13,7 @@
 #include "hw/machine.h"
 #include "jit/cache.h"
 #include "mmu/pagewalk.h"
+#include "mmu/region.h"
 
 void mmu_init(struct mmu *mmu, struct machine *m, struct jit_cache *cache, struct soft_cpu *cpu,
 	      const struct cpu_state *regs)
@@ -23,29 +24,45 @@ void mmu_init(struct mmu *mmu, struct machine *m, struct jit_cache *cache, struc
 	mmu->cpu = cpu;
 	mmu->regs = regs;
 	mmu->cur = &mmu->set[MMU_SUPERVISOR];
-	mmu_flush(mmu);
+	for (int p = 0; p < MMU_NR_PRIV; p++)
+		for (int k = 0; k < MMU_NR_ACCESS; k++)
+			for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++)
+				mmu->set[p].e[k][i].tag = MMU_TLB_EMPTY;
+}
+
+/* Empties the listed entries of one set and kind, keeping global ones
+ * when keep_global. */
+static void mmu_flush_listed(struct tlb_set *set, int k, bool keep_global)
+{
+	unsigned kept = 0;
+	for (unsigned n = 0; n < set->nr_used[k]; n++) {
+		unsigned i = set->used[k][n];
+		if (keep_global && set->global[k][i] && set->e[k][i].tag != MMU_TLB_EMPTY) {
+			set->used[k][kept++] = (uint16_t)i;
+			continue;
+		}
+		set->e[k][i].tag = MMU_TLB_EMPTY;
+		set->listed[k][i] = 0;
+	}
+	set->nr_used[k] = kept;
 }
 
 void mmu_flush(struct mmu *mmu)
 {
 	for (int p = 0; p < MMU_NR_PRIV; p++)
 		for (int k = 0; k < MMU_NR_ACCESS; k++)
-			for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++)
-				mmu->set[p].e[k][i].tag = MMU_TLB_EMPTY;
+			mmu_flush_listed(&mmu->set[p], k, false);
 	mmu->large_pages = false;
 }
 
 void mmu_flush_nonglobal(struct mmu *mmu)
 {
-	if (!(mmu->regs->cr4 & CR4_PGE)) {
-		mmu_flush(mmu);
-		return;
-	}
+	bool keep = mmu->regs->cr4 & CR4_PGE;
 	for (int p = 0; p < MMU_NR_PRIV; p++)
 		for (int k = 0; k < MMU_NR_ACCESS; k++)
-			for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++)
-				if (!mmu->set[p].global[k][i])
-					mmu->set[p].e[k][i].tag = MMU_TLB_EMPTY;
+			mmu_flush_listed(&mmu->set[p], k, keep);
+	if (!keep)
+		mmu->large_pages = false;
 }
 
 void mmu_flush_page(struct mmu *mmu, uint32_t lin)
@@ -60,14 +77,15 @@ void mmu_flush_page(struct mmu *mmu, uint32_t lin)
 	for (int p = 0; p < MMU_NR_PRIV; p++)
 		for (int k = 0; k < MMU_NR_ACCESS; k++)
 			if (mmu->set[p].e[k][i].tag == (lin & MMU_PAGE_MASK))
-				mmu->set[p].e[k][i].tag = MMU_TLB_EMPTY;
+				mmu->set[p].e[k][i].tag = MMU_TLB_EMPTY;   /* stays listed */
 }
 
 void mmu_protect_code_page(struct mmu *mmu, uint64_t phys_page)
 {
 	for (int p = 0; p < MMU_NR_PRIV; p++) {
 		struct tlb_set *set = &mmu->set[p];
-		for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++) {
+		for (unsigned n = 0; n < set->nr_used[MMU_WRITE]; n++) {
+			unsigned i = set->used[MMU_WRITE][n];
 			struct tlb_entry *e = &set->e[MMU_WRITE][i];
 			if (e->tag != MMU_TLB_EMPTY && set->write_phys[i] == phys_page)
 				e->tag = MMU_TLB_EMPTY;
@@ -86,6 +104,7 @@ static bool mmu_try_translate(struct mmu *mmu, uint32_t lin, enum mmu_access kin
 			      uint32_t *error)
 {
 	*global = false;
+	mmu->write_ok = true;
 	if (!(mmu->regs->cr0 & CR0_PG)) {
 		*phys = lin;
 		return true;
@@ -97,6 +116,7 @@ static bool mmu_try_translate(struct mmu *mmu, uint32_t lin, enum mmu_access kin
 		mmu->large_pages = true;
 	*global = t.global;
 	*phys = t.phys;
+	mmu->write_ok = t.write_ok;
 	return true;
 }
 
@@ -116,7 +136,7 @@ static uint64_t mmu_translate(struct mmu *mmu, uint32_t lin, enum mmu_access kin
 /* The RAM or ROM region holding physical page `page`, or NULL. */
 static const struct mem_region *mmu_host_region(struct mmu *mmu, uint64_t page)
 {
-	const struct mem_region *r = memmap_find(&mmu->m->mem, page);
+	const struct mem_region *r = mmu_region(mmu, page);
 	if (!r || r->kind == MEM_MMIO || MMU_PAGE_SIZE > r->size - (page - r->base))
 		return NULL;
 	return r;
@@ -126,8 +146,7 @@ void mmu_set_alignment_check(struct mmu *mmu, bool on)
 {
 	if (on && !mmu->alignment_check)
 		for (int k = 0; k < MMU_NR_ACCESS; k++)
-			for (unsigned i = 0; i < MMU_TLB_ENTRIES; i++)
-				mmu->set[MMU_USER].e[k][i].tag = MMU_TLB_EMPTY;
+			mmu_flush_listed(&mmu->set[MMU_USER], k, false);
 	mmu->alignment_check = on;
 }
 
@@ -178,9 +197,14 @@ static void mmu_fill(struct mmu *mmu, uint32_t lin, uint64_t phys, enum mmu_acce
 		return;
 	uint8_t *host = r->host + (page - r->base);
 	unsigned i = (lin >> 12) % MMU_TLB_ENTRIES;
-	struct tlb_entry *e = &mmu->cur->e[kind][i];
+	struct tlb_set *set = mmu->cur;
+	struct tlb_entry *e = &set->e[kind][i];
+	if (!set->listed[kind][i]) {
+		set->listed[kind][i] = 1;
+		set->used[kind][set->nr_used[kind]++] = (uint16_t)i;
+	}
 	e->tag = lin & MMU_PAGE_MASK;
-	mmu->cur->global[kind][i] = global;
+	set->global[kind][i] = global;
 	if (kind == MMU_WRITE)
 		mmu->cur->write_phys[i] = page;
 	else if (kind == MMU_EXEC)
@@ -193,13 +217,14 @@ static uint32_t mmu_load_page(struct mmu *mmu, uint32_t lin, unsigned size)
 {
 	bool global;
 	uint64_t phys = mmu_translate(mmu, lin, MMU_READ, &global);
-	const struct mem_region *r = memmap_find(&mmu->m->mem, phys);
+	const struct mem_region *r = mmu_region(mmu, phys);
 	if (r && r->kind != MEM_MMIO) {
-		uint32_t v = 0;
 		if (size > r->size - (phys - r->base))
 			return 0xffffffffu >> (32 - 8 * size);
-		memcpy(&v, r->host + (phys - r->base), size);
+		uint32_t v = mmu_copy_in(r->host + (phys - r->base), size);
 		mmu_fill(mmu, lin, phys, MMU_READ, global);
+		if (mmu->write_ok)   /* the walk allowed writes: one walk, both entries */
+			mmu_fill(mmu, lin, phys, MMU_WRITE, global);
 		return v;
 	}
 	if (r)
@@ -211,7 +236,7 @@ static void mmu_store_page(struct mmu *mmu, uint32_t lin, unsigned size, uint32_
 {
 	bool global;
 	uint64_t phys = mmu_translate(mmu, lin, MMU_WRITE, &global);
-	const struct mem_region *r = memmap_find(&mmu->m->mem, phys);
+	const struct mem_region *r = mmu_region(mmu, phys);
 	if (!r || r->kind == MEM_ROM)
 		return;
 	if (r->kind == MEM_MMIO) {
@@ -220,7 +245,8 @@ static void mmu_store_page(struct mmu *mmu, uint32_t lin, unsigned size, uint32_
 	}
 	if (size > r->size - (phys - r->base))
 		return;
-	memcpy(r->host + (phys - r->base), &value, size);
+	mmu_copy_out(r->host + (phys - r->base), size, value);
+	mmu_fill(mmu, lin, phys, MMU_READ, global);   /* writable implies readable */
 	uint64_t page = phys & ~(uint64_t)(MMU_PAGE_SIZE - 1);
 	if (jit_cache_page_has_code(mmu->cache, page)) {
 		if (jit_cache_write(mmu->cache, phys, size))
