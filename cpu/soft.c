@@ -28,8 +28,10 @@
  *   PSE, TSC, MSR, PAE, CX8, APIC, SEP, MTRR, PGE, CMOV, PAT, PSE-36, NX,
  *   the hypervisor bit and leaf 0x40000000 "morpheus sft" (jit/helpers.c,
  *   docs/protected-mode.md).
- * - RDTSC counts retired guest instructions: deterministic, and the same
- *   in every run of the same guest.
+ * - The TSC counts retired guest instructions (deterministic: the same in
+ *   every run of a guest that does not halt), plus the time spent in HLT
+ *   at a nominal 1 GHz, so that it advances while the guest idles (the
+ *   APIC timer's TSC-deadline mode needs that).
  * - A20 is always enabled.
  * - machine_config.stop_on_hlt (test runners): HLT ends the run with
  *   MACHINE_POWEROFF instead of sleeping; machine_config.bare_cpu (the
@@ -140,6 +142,26 @@ uint32_t soft_cpu_mode(const struct soft_cpu *cpu)
 	return mode;
 }
 
+/* The TSC less the instructions of the running block (the part another
+ * thread can read without looking into the block). */
+static uint64_t soft_tsc_coarse(const struct soft_cpu *cpu)
+{
+	uint64_t since = atomic_load(&cpu->idle_since_ns);
+	uint64_t asleep = since ? host_time_ns() - since : 0;   /* ns = ticks at 1 GHz */
+	return cpu->retired + cpu->tsc_idle + asleep * (SOFT_TSC_KHZ / 1000000u);
+}
+
+uint64_t soft_cpu_tsc(const struct soft_cpu *cpu)
+{
+	return soft_tsc_coarse(cpu) + (cpu->cur_block && cpu->cur_op ? cpu->cur_op->insn : 0);
+}
+
+/* For the APIC timer, on the event loop's thread. */
+static uint64_t soft_read_tsc(void *opaque)
+{
+	return soft_tsc_coarse(opaque);
+}
+
 uint64_t soft_cpu_retired_now(const struct soft_cpu *cpu)
 {
 	return cpu->retired + (cpu->cur_block && cpu->cur_op ? cpu->cur_op->insn : 0);
@@ -209,11 +231,15 @@ static void soft_fail(struct soft_cpu *cpu, const char *what)
 static void soft_idle(struct soft_cpu *cpu)
 {
 	cpu->stats.halts++;
+	uint64_t since = host_time_ns();
+	atomic_store(&cpu->idle_since_ns, since);
 	pthread_mutex_lock(&cpu->idle_lock);
 	while (!cpu->kicked && atomic_load(&cpu->m->event) == MACHINE_RUNNING)
 		pthread_cond_wait(&cpu->idle_cond, &cpu->idle_lock);
 	cpu->kicked = false;
 	pthread_mutex_unlock(&cpu->idle_lock);
+	cpu->tsc_idle += (host_time_ns() - since) * (SOFT_TSC_KHZ / 1000000u);
+	atomic_store(&cpu->idle_since_ns, 0);
 }
 
 /* Takes a pending NMI, or an external interrupt when IF is set: its
@@ -526,8 +552,10 @@ static int soft_create(struct machine *m, struct error *err)
 		free(e);
 		return rc;
 	}
-	if (m->intc)
+	if (m->intc) {
 		intc_set_kick(m->intc, soft_kick_intc, m);
+		intc_set_tsc(m->intc, soft_read_tsc, cpu, SOFT_TSC_KHZ);
+	}
 	if (m->cfg.jit != JIT_TIER_OFF) {
 		struct jit_native_config jc = {
 			.tier = m->cfg.jit,

@@ -91,6 +91,10 @@ struct soft_cpu {
 	uint32_t fault_error;
 
 	uint64_t retired;                    /* guest instructions retired */
+	/* the TSC: retired instructions, plus the time spent in HLT at
+	 * SOFT_TSC_KHZ (soft_cpu_tsc) */
+	uint64_t tsc_idle;
+	_Atomic uint64_t idle_since_ns;      /* host time HLT began sleeping, 0 when not */
 	bool halted;
 	bool nmi_blocked;                    /* an NMI handler runs: until IRET */
 	bool trace_exec;                     /* --trace exec */
@@ -160,8 +164,15 @@ void soft_cpu_set_flags(struct soft_cpu *cpu, uint32_t value, uint32_t mask);
 /* The mode bits of the code cache key (JIT_MODE_*) for the current state. */
 uint32_t soft_cpu_mode(const struct soft_cpu *cpu);
 /* Retired instructions including those of the running block before the
- * current op (for RDTSC). */
+ * current op. */
 uint64_t soft_cpu_retired_now(const struct soft_cpu *cpu);
+/* The time-stamp counter (RDTSC, IA32_TSC, the APIC's TSC-deadline mode):
+ * one tick per retired instruction, deterministic while the guest runs,
+ * plus the time spent sleeping in HLT at a nominal SOFT_TSC_KHZ, so that
+ * it advances while the guest idles. The vCPU thread's (the APIC timer
+ * reads its own, without the running block's instructions). */
+#define SOFT_TSC_KHZ 1000000u
+uint64_t soft_cpu_tsc(const struct soft_cpu *cpu);
 
 /* ---- cpu/soft_paging.c ---- */
 

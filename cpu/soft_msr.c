@@ -3,14 +3,13 @@
  * instructions that use them (SYSENTER, SYSEXIT): what a 32-bit kernel
  * touches (SDM vol. 4, "Architectural MSRs"; vol. 3, 11.11 MTRRs, 11.12
  * PAT, 5.8.7 SYSENTER/SYSEXIT):
- * - TSC (0x10): the retired instruction count; writes are ignored (the
- *   count is deterministic, docs/design.md);
+ * - TSC (0x10): soft_cpu_tsc (retired instructions, plus time in HLT);
+ *   writes are ignored;
  * - PLATFORM_ID (0x17) reads 0; BIOS_SIGN_ID (0x8B) reads 0 (no
  *   microcode), writes are accepted and ignored;
  * - APIC_BASE (0x1B): the local APIC's (hw/lapic.h: global enable, base;
- *   reserved bits #GP(0)), or storage on a bare CPU without one; the
- *   TSC-deadline MSR is not offered (CPUID does not report it: the TSC
- *   counts instructions, not time);
+ *   reserved bits #GP(0)), or storage on a bare CPU without one;
+ * - TSC_DEADLINE (0x6E0): the local APIC's (#GP(0) without one);
  * - MTRRcap (0xFE): 8 variable ranges, fixed ranges, write-combining
  *   (0x508), read-only; MTRRdefType (0x2FF), the fixed-range MTRRs and the
  *   variable ones (0x200-0x20F, 36 physical address bits) are storage,
@@ -31,6 +30,7 @@
 #define MSR_TSC 0x10u
 #define MSR_PLATFORM_ID 0x17u
 #define MSR_APIC_BASE 0x1bu
+#define MSR_TSC_DEADLINE 0x6e0u
 #define MSR_BIOS_SIGN_ID 0x8bu
 #define MSR_MTRRCAP 0xfeu
 #define MSR_SYSENTER_CS 0x174u
@@ -94,7 +94,14 @@ int soft_msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *value)
 		return 0;
 	}
 	switch (index) {
-	case MSR_TSC: *value = soft_cpu_retired_now(cpu); return 0;
+	case MSR_TSC: *value = soft_cpu_tsc(cpu); return 0;
+	case MSR_TSC_DEADLINE:
+		if (!cpu->m->intc)
+			return -1;
+		pthread_mutex_lock(&cpu->m->lock);
+		*value = lapic_read_tsc_deadline(intc_lapic(cpu->m->intc));
+		pthread_mutex_unlock(&cpu->m->lock);
+		return 0;
 	case MSR_PLATFORM_ID: case MSR_BIOS_SIGN_ID: *value = 0; return 0;
 	case MSR_APIC_BASE:
 		*value = s->apic_base;
@@ -136,6 +143,13 @@ int soft_msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v)
 	}
 	switch (index) {
 	case MSR_TSC: return 0;   /* the TSC counts retired instructions */
+	case MSR_TSC_DEADLINE:
+		if (!cpu->m->intc)
+			return -1;
+		pthread_mutex_lock(&cpu->m->lock);
+		lapic_write_tsc_deadline(intc_lapic(cpu->m->intc), v);
+		pthread_mutex_unlock(&cpu->m->lock);
+		return 0;
 	case MSR_BIOS_SIGN_ID: return 0;
 	case MSR_APIC_BASE:
 		if (cpu->m->intc) {

@@ -34,6 +34,8 @@ struct intc {
 	atomic_bool maybe_pending;      /* what the CPU polls */
 	void (*kick)(void *opaque);
 	void *kick_opaque;
+	uint64_t (*read_tsc)(void *opaque);
+	void *tsc_opaque;
 };
 
 /* Whether the PIC's INTR bypasses the local APIC (globally disabled). */
@@ -68,6 +70,12 @@ static void intc_lapic_eoi(void *opaque, int vector)
 {
 	struct intc *ic = opaque;
 	ioapic_eoi(ic->ioapic, vector);
+}
+
+static uint64_t intc_read_tsc(void *opaque)
+{
+	struct intc *ic = opaque;
+	return ic->read_tsc ? ic->read_tsc(ic->tsc_opaque) : 0;
 }
 
 static void intc_pic_output(void *opaque, bool level)
@@ -124,7 +132,7 @@ int intc_create(struct machine *m, struct error *err)
 		free(ic);
 		return rc;
 	}
-	static const struct lapic_callbacks callbacks = {
+	const struct lapic_callbacks callbacks = {
 		.output_changed = intc_lapic_changed,
 		.extint_ack = intc_extint_ack,
 		.eoi = intc_lapic_eoi,
@@ -146,6 +154,20 @@ void intc_set_kick(struct intc *ic, void (*kick)(void *opaque), void *opaque)
 {
 	ic->kick = kick;
 	ic->kick_opaque = opaque;
+}
+
+void intc_set_tsc(struct intc *ic, uint64_t (*read_tsc)(void *opaque), void *opaque, uint64_t tsc_khz)
+{
+	ic->read_tsc = read_tsc;
+	ic->tsc_opaque = opaque;
+	const struct lapic_callbacks callbacks = {
+		.output_changed = intc_lapic_changed,
+		.extint_ack = intc_extint_ack,
+		.eoi = intc_lapic_eoi,
+		.read_tsc = intc_read_tsc,
+		.tsc_khz = tsc_khz,
+	};
+	lapic_set_callbacks(ic->lapic, &callbacks, ic);
 }
 
 bool intc_maybe_pending(const struct intc *ic)

@@ -29,6 +29,9 @@ int intc_create(struct machine *m, struct error *err);
 /* Called (machine lock held) when an interrupt or NMI may have become
  * pending: the CPU must look (its kick). */
 void intc_set_kick(struct intc *ic, void (*kick)(void *opaque), void *opaque);
+/* The CPU's time-stamp counter and its rate, for the local APIC timer's
+ * TSC-deadline mode (called from any thread, machine lock held). */
+void intc_set_tsc(struct intc *ic, uint64_t (*read_tsc)(void *opaque), void *opaque, uint64_t tsc_khz);
 /* Without the lock: whether an interrupt or NMI may be pending (a hint:
  * take the lock and call intc_acknowledge / intc_take_nmi to be sure). */
 bool intc_maybe_pending(const struct intc *ic);

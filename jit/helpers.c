@@ -44,6 +44,7 @@
  * linear ones (no long mode). */
 #define SOFT_CPUID_ADDRESS_SIZES 0x2024u
 #define SOFT_CPUID_HYPERVISOR (1u << 31)        /* ECX of leaf 1 */
+#define SOFT_CPUID_TSC_DEADLINE (1u << 24)      /* ECX of leaf 1, with a local APIC */
 
 
 static const uint32_t size_mask[5] = { 0, 0xff, 0xffff, 0, 0xffffffffu };
@@ -670,7 +671,7 @@ static uint32_t h_cpuid(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 		break;
 	case 1:
 		r[0] = SOFT_CPUID_VERSION;
-		r[2] = SOFT_CPUID_HYPERVISOR;
+		r[2] = SOFT_CPUID_HYPERVISOR | (cpu->m->intc ? SOFT_CPUID_TSC_DEADLINE : 0);
 		r[3] = SOFT_CPUID_FEATURES;
 		break;
 	case 0x40000000:
@@ -705,7 +706,7 @@ static uint32_t h_rdtsc(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t
 	/* CR4.TSD: RDTSC at CPL 0 only (SDM vol. 2, RDTSC) */
 	if ((cpu->s.cr4 & CR4_TSD) && soft_cpu_cpl(cpu) > 0)
 		soft_raise(cpu, EXC_GP, true, 0);
-	uint64_t tsc = soft_cpu_retired_now(cpu);
+	uint64_t tsc = soft_cpu_tsc(cpu);
 	cpu->s.gpr[CPU_RAX] = (uint32_t)tsc;
 	cpu->s.gpr[CPU_RDX] = (uint32_t)(tsc >> 32);
 	return 0;

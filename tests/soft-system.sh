@@ -12,7 +12,8 @@
 #               during a #PF's delivery: a double fault through a task gate.
 #   irq.asm     external interrupts waited for in HLT: the PIT and the RTC
 #               through the 8259A pair and through the I/O APIC, the local
-#               APIC timer one-shot and periodic, PIT channel 2 on port 0x61.
+#               APIC timer one-shot, periodic and TSC-deadline, PIT channel 2
+#               on port 0x61.
 #   debug.asm   #DB: the single-step trap (also after POPF and across INT
 #               n), instruction breakpoints with RF, data breakpoints.
 #
@@ -108,6 +109,7 @@ run_tiers irq 1
 for line in 'pic: 10 pit interrupts on irq 0' 'rtc: 8 periodic interrupts on irq 8' \
 	'ioapic: 10 pit interrupts on pin 2' 'ioapic: 8 rtc interrupts on pin 8' 'ioapic: legacy ticks=0' \
 	'apic: one-shot ticks=1 current=0' 'apic: 5 periodic interrupts' \
+	'apic: tsc-deadline ticks=1 msr after=0' \
 	'pit2: out before gate=0 after count: out=1'; do
 	grep -q -x -F -- "$line" "$WORK/irq.soft" || fail "irq: no line \"$line\""
 done

@@ -10,7 +10,9 @@
 ;   ioapic  the same two through the I/O APIC (PIT on pin 2, RTC on pin 8),
 ;           the PICs masked, EOIs to the local APIC
 ;   apic    the local APIC timer: one-shot (one interrupt, then the current
-;           count reads 0) and periodic (5 interrupts)
+;           count reads 0), periodic (5 interrupts) and TSC-deadline (one
+;           interrupt about 2 million TSC ticks ahead, waited for in HLT;
+;           the deadline MSR reads 0 afterwards)
 ;   pit2    channel 2 gated by port 0x61, its output read back there
 ; Every count is exact by construction (each phase waits for N interrupts
 ; and then masks its source), so the output is the same on every engine.
@@ -236,6 +238,28 @@ phase_apic:
         mov     dword [LAPIC_LVT_TIMER], VEC_APIC_TIMER | (1 << 16)   ; masked
         mov     dword [LAPIC_INIT], 0
         println 'apic: 5 periodic interrupts'
+        mov     eax, 1                  ; TSC-deadline offered? (CPUID.1:ECX[24])
+        cpuid
+        bt      ecx, 24
+        jc      .deadline
+        println 'apic: no tsc-deadline mode'
+        debug_exit 3
+.deadline:
+        mov     dword [apic_timer_ticks], 0
+        mov     dword [LAPIC_LVT_TIMER], VEC_APIC_TIMER | (2 << 17)   ; TSC-deadline
+        rdtsc
+        add     eax, 2000000
+        adc     edx, 0
+        mov     ecx, 0x6e0              ; IA32_TSC_DEADLINE
+        wrmsr
+        wait_for apic_timer_ticks, 1
+        mov     ecx, 0x6e0
+        rdmsr
+        or      eax, edx
+        print   'apic: tsc-deadline ticks=1 msr after='
+        print_dec eax
+        call    serial_newline
+        mov     dword [LAPIC_LVT_TIMER], VEC_APIC_TIMER | (1 << 16)   ; masked
         ret
 
 ; ---- PIT channel 2 and port 0x61 ----
