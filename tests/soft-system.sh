@@ -80,22 +80,22 @@ run_kvm() {
 check_paging() {
 	f=$WORK/paging.soft
 	for line in \
-		'  pf n=1 err=00 cr2=00400000 eip=001001CA' \
-		'  pf n=1 err=03 cr2=00401000 eip=001002AC' \
+		'  pf n=1 err=00 cr2=00400000 eip=001001D9' \
+		'  pf n=1 err=03 cr2=00401000 eip=001002BB' \
 		't3 after read: pde=00202023 pte=00302023' \
 		't3 after write: pte=00302063' \
 		't4 after write: phys=44444444 pde=000000E3' \
-		'  pf n=1 err=09 cr2=00F00000 eip=001004AD' \
+		'  pf n=1 err=09 cr2=00F00000 eip=001004BC' \
 		't6 after cr3: global=11111111 nonglobal=23232323' \
 		't6 after invlpg: global=23232323' \
 		't7 sum a=00000BB8 b=00000CE4' \
 		't8 sum=0000044A' \
 		't9 done: ecx=00000000 esi=00300200 edi=0040A100' \
 		't9 at fault: ecx=00000100 esi=00300100 edi=0040A000' \
-		'  pf n=1 err=02 cr2=0040A000 eip=00100791' \
+		'  pf n=1 err=02 cr2=0040A000 eip=001007A0' \
 		't10 call=00000005' \
 		'  pf n=1 err=11 cr2=00400000 eip=00400000' \
-		'  pf n=1 err=09 cr2=00401000 eip=001009B7' \
+		'  pf n=1 err=09 cr2=00401000 eip=001009C6' \
 		't11 double fault: err=00000000 cr2=005FEFFC'; do
 		grep -q -x -F -- "$line" "$f" || fail "paging: no line \"$line\""
 	done
@@ -121,35 +121,35 @@ run_tiers debug 1
 # traps after the watched write, read and byte write
 expected_debug=$(cat <<'LOG'
 step:
-  eip=00100087 dr6=FFFF4FF0
-  eip=0010008A dr6=FFFF4FF0
-  eip=0010008F dr6=FFFF4FF0
-  eip=00100090 dr6=FFFF4FF0
-  eip=0010008F dr6=FFFF4FF0
-  eip=00100090 dr6=FFFF4FF0
-  eip=00100092 dr6=FFFF4FF0
-  eip=00100255 dr6=FFFF4FF0
-  eip=00100097 dr6=FFFF4FF0
-  eip=00100098 dr6=FFFF4FF0
-  eip=0010009F dr6=FFFF4FF0
-  eip=001000A0 dr6=FFFF4FF0
+  eip=001000A5 dr6=FFFF4FF0
+  eip=001000A8 dr6=FFFF4FF0
+  eip=001000AD dr6=FFFF4FF0
+  eip=001000AE dr6=FFFF4FF0
+  eip=001000AD dr6=FFFF4FF0
+  eip=001000AE dr6=FFFF4FF0
+  eip=001000B0 dr6=FFFF4FF0
+  eip=00100273 dr6=FFFF4FF0
+  eip=001000B5 dr6=FFFF4FF0
+  eip=001000B6 dr6=FFFF4FF0
+  eip=001000BD dr6=FFFF4FF0
+  eip=001000BE dr6=FFFF4FF0
 int:
-  eip=001000D5 dr6=FFFF4FF0
-  eip=001000DC dr6=FFFF4FF0
-  eip=001000DD dr6=FFFF4FF0
+  eip=001000F3 dr6=FFFF4FF0
+  eip=001000FA dr6=FFFF4FF0
+  eip=001000FB dr6=FFFF4FF0
 int: handler saw flags tf=0
 bp:
-  eip=00100256 dr6=FFFF0FF1
-  eip=00100256 dr6=FFFF0FF1
+  eip=00100274 dr6=FFFF0FF1
+  eip=00100274 dr6=FFFF0FF1
 bp: target ran 3 times
 data:
-  eip=001001E7 dr6=FFFF0FF2
-  eip=00100203 dr6=FFFF0FF2
-  eip=0010020A dr6=FFFF0FF2
+  eip=00100205 dr6=FFFF0FF2
+  eip=00100221 dr6=FFFF0FF2
+  eip=00100228 dr6=FFFF0FF2
 LOG
 )
 printf '%s\n' "$expected_debug" >"$WORK/debug.expected"
-sed -n '/^step:/,/^  eip=0010020A/p' "$WORK/debug.soft" | diff -u "$WORK/debug.expected" - ||
+sed -n '/^step:/,/^  eip=00100228/p' "$WORK/debug.soft" | diff -u "$WORK/debug.expected" - ||
 	fail "debug: the #DB log differs from the expected one (-)"
 echo "debug: the #DB log is the expected one"
 run_kvm debug 1

@@ -20,34 +20,17 @@
         org     0x100000
 
         %include "serial.inc"
-
-MB_MAGIC        equ 0x1BADB002
-MB_FLAGS        equ (1 << 0) | (1 << 1) | (1 << 16)
+        %include "mb32.inc"
 
         section .text
-header:
-        dd      MB_MAGIC
-        dd      MB_FLAGS
-        dd      -(MB_MAGIC + MB_FLAGS)
-        dd      header
-        dd      header
-        dd      load_end
-        dd      bss_end
-        dd      start
-
-start:
-        mov     esp, stack_top
-        cld
-        lgdt    [gdt_desc]
-        jmp     0x08:.cs
-.cs:    mov     ax, 0x10
-        mov     ds, ax
-        mov     es, ax
-        mov     ss, ax
-        call    serial_init
-        call    idt_setup
-        lidt    [idt_desc]
-        println 'debug: start'
+        MB32_HEADER
+        MB32_START 'debug: start'
+        mov     eax, db_handler
+        mov     ebx, 1
+        call    mb32_set_gate
+        mov     eax, int40_handler
+        mov     ebx, 0x40
+        call    mb32_set_gate
 
         ; ---- step ----
         mov     dword [log_n], 0
@@ -173,63 +156,19 @@ int40_handler:
         pop     eax
         iretd
 
-idt_setup:
-        mov     edi, idt
-        xor     ecx, ecx
-.gate:  mov     eax, [stubs + ecx * 4]
-        call    put_gate
-        add     edi, 8
-        inc     ecx
-        cmp     ecx, 32
-        jb      .gate
-        mov     edi, idt + 1 * 8
-        mov     eax, db_handler
-        call    put_gate
-        mov     edi, idt + 0x40 * 8
-        mov     eax, int40_handler
-        call    put_gate
-        ret
-put_gate:
-        mov     [edi], ax
-        mov     word [edi + 2], 0x08
-        mov     word [edi + 4], 0x8e00
-        shr     eax, 16
-        mov     [edi + 6], ax
-        ret
-
-%assign v 0
-%rep 32
-stub_%[v]:
-        push    v
-        jmp     unexpected
-  %assign v v + 1
-%endrep
-
-unexpected:
-        print   'debug: unexpected exception '
-        print_dec dword [esp]
-        call    serial_newline
-        debug_exit 3
+        MB32_EXCEPTIONS 'debug: unexpected exception '
 
         SERIAL_ROUTINES
 
         section .data
         align   8
-gdt:    dq      0
-        dq      0x00cf9a000000ffff
-        dq      0x00cf92000000ffff
+        MB32_GDT_FLAT
 gdt_desc:
         dw      $ - gdt - 1
         dd      gdt
 idt_desc:
         dw      0x41 * 8 - 1
         dd      idt
-stubs:
-%assign v 0
-%rep 32
-        dd      stub_%[v]
-  %assign v v + 1
-%endrep
 log_n:  dd      0
         align   8
 watched: dd     0, 0

@@ -23,9 +23,7 @@
         org     0x100000
 
         %include "serial.inc"
-
-MB_MAGIC        equ 0x1BADB002
-MB_FLAGS        equ (1 << 0) | (1 << 1) | (1 << 16)
+        %include "mb32.inc"
 
 LAPIC           equ 0xfee00000
 LAPIC_EOI       equ LAPIC + 0xb0
@@ -41,29 +39,9 @@ VEC_IOAPIC_RTC  equ 0x41
 WAIT_LOOPS      equ 2000            ; HLTs before a wait gives up
 
         section .text
-header:
-        dd      MB_MAGIC
-        dd      MB_FLAGS
-        dd      -(MB_MAGIC + MB_FLAGS)
-        dd      header
-        dd      header
-        dd      load_end
-        dd      bss_end
-        dd      start
-
-start:
-        mov     esp, stack_top
-        cld
-        lgdt    [gdt_desc]
-        jmp     0x08:.cs
-.cs:    mov     ax, 0x10
-        mov     ds, ax
-        mov     es, ax
-        mov     ss, ax
-        call    serial_init
-        call    idt_setup
-        lidt    [idt_desc]
-        println 'irq: start'
+        MB32_HEADER
+        MB32_START 'irq: start'
+        call    irq_gates
         call    pic_init
         call    phase_pic
         call    phase_rtc
@@ -292,52 +270,29 @@ phase_pit2:
 .high:  println ' after count: out=1'
         ret
 
-; ---- interrupts and exceptions ----
-idt_setup:
-        mov     edi, idt
-        xor     ecx, ecx
-.gate:  mov     eax, [stubs + ecx * 4]
-        mov     [edi], ax
-        mov     word [edi + 2], 0x08
-        mov     word [edi + 4], 0x8e00
-        shr     eax, 16
-        mov     [edi + 6], ax
-        add     edi, 8
-        inc     ecx
-        cmp     ecx, 32
-        jb      .gate
-        ; the IRQ vectors
+; ---- interrupts ----
+irq_gates:
         mov     eax, irq_pit
         mov     ebx, 0x20
-        call    set_gate
+        call    mb32_set_gate
         mov     eax, irq_rtc
         mov     ebx, 0x28
-        call    set_gate
+        call    mb32_set_gate
         mov     eax, irq_spurious7
         mov     ebx, 0x27
-        call    set_gate
+        call    mb32_set_gate
         mov     eax, irq_apic_pit
         mov     ebx, VEC_IOAPIC_PIT
-        call    set_gate
+        call    mb32_set_gate
         mov     eax, irq_apic_rtc
         mov     ebx, VEC_IOAPIC_RTC
-        call    set_gate
+        call    mb32_set_gate
         mov     eax, irq_apic_timer
         mov     ebx, VEC_APIC_TIMER
-        call    set_gate
+        call    mb32_set_gate
         mov     eax, irq_spurious
         mov     ebx, 0xff
-        call    set_gate
-        ret
-
-; set_gate: EAX handler, EBX vector
-set_gate:
-        lea     edi, [idt + ebx * 8]
-        mov     [edi], ax
-        mov     word [edi + 2], 0x08
-        mov     word [edi + 4], 0x8e00
-        shr     eax, 16
-        mov     [edi + 6], ax
+        call    mb32_set_gate
         ret
 
 irq_pit:
@@ -386,39 +341,19 @@ irq_apic_timer:
 irq_spurious:
         iretd
 
-%assign v 0
-%rep 32
-stub_%[v]:
-        push    v
-        jmp     unexpected
-  %assign v v + 1
-%endrep
-
-unexpected:
-        print   'irq: unexpected exception '
-        print_dec dword [esp]
-        call    serial_newline
-        debug_exit 3
+        MB32_EXCEPTIONS 'irq: unexpected exception '
 
         SERIAL_ROUTINES
 
         section .data
         align   8
-gdt:    dq      0
-        dq      0x00cf9a000000ffff
-        dq      0x00cf92000000ffff
+        MB32_GDT_FLAT
 gdt_desc:
         dw      $ - gdt - 1
         dd      gdt
 idt_desc:
         dw      256 * 8 - 1
         dd      idt
-stubs:
-%assign v 0
-%rep 32
-        dd      stub_%[v]
-  %assign v v + 1
-%endrep
 pit_ticks:        dd 0
 rtc_ticks:        dd 0
 apic_pit_ticks:   dd 0

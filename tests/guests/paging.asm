@@ -32,9 +32,7 @@
         org     0x100000
 
         %include "serial.inc"
-
-MB_MAGIC        equ 0x1BADB002
-MB_FLAGS        equ (1 << 0) | (1 << 1) | (1 << 16)
+        %include "mb32.inc"
 
 PD              equ 0x200000        ; 32-bit paging: address space A
 PT0             equ 0x201000        ; 0-4 MiB identity
@@ -62,29 +60,11 @@ G               equ 0x100
 A_D             equ 0x60
 
         section .text
-header:
-        dd      MB_MAGIC
-        dd      MB_FLAGS
-        dd      -(MB_MAGIC + MB_FLAGS)
-        dd      header
-        dd      header
-        dd      load_end
-        dd      bss_end
-        dd      start
-
-start:
-        mov     esp, stack_top
-        cld
-        lgdt    [gdt_desc]
-        jmp     0x08:.cs
-.cs:    mov     ax, 0x10
-        mov     ds, ax
-        mov     es, ax
-        mov     ss, ax
-        call    serial_init
-        call    idt_setup
-        lidt    [idt_desc]
-        println 'paging: start'
+        MB32_HEADER
+        MB32_START 'paging: start'
+        mov     eax, pf_handler
+        mov     ebx, 14
+        call    mb32_set_gate
         call    fill_pages
         call    tables_32
         mov     eax, PD
@@ -497,21 +477,6 @@ fill_pages:
 
 ; ---- exceptions ----
 
-idt_setup:
-        mov     edi, idt
-        xor     ecx, ecx
-.gate:  mov     eax, [stubs + ecx * 4]
-        mov     [edi], ax
-        mov     word [edi + 2], 0x08
-        mov     word [edi + 4], 0x8e00  ; present, DPL 0, 32-bit interrupt gate
-        shr     eax, 16
-        mov     [edi + 6], ax
-        add     edi, 8
-        inc     ecx
-        cmp     ecx, 32
-        jb      .gate
-        ret
-
 pf_handler:
         pushad
         mov     eax, cr2
@@ -534,27 +499,9 @@ pf_handler:
         add     esp, 4
         iretd
 .loop:  println 'paging: page fault loop'
-        jmp     unexpected.exit
+        debug_exit 3
 
-%assign v 0
-%rep 32
-stub_%[v]:
-  %if v = 14
-        jmp     pf_handler
-  %else
-        push    v
-        jmp     unexpected
-  %endif
-  %assign v v + 1
-%endrep
-
-unexpected:
-        print   'paging: unexpected exception '
-        print_dec dword [esp]
-        print   ' at '
-        print_hex dword [esp + 4], 8
-        call    serial_newline
-.exit:  debug_exit 3
+        MB32_EXCEPTIONS 'paging: unexpected exception '
 
 no_fix: ret
 
@@ -562,9 +509,7 @@ no_fix: ret
 
         section .data
         align   8
-gdt:    dq      0
-        dq      0x00cf9a000000ffff      ; 0x08: code, flat
-        dq      0x00cf92000000ffff      ; 0x10: data, flat
+        MB32_GDT_FLAT                   ; 0x08: code, 0x10: data, flat
         dw      103, tss_main - 0x100000, 0x8910, 0x0000   ; 0x18: the main task's TSS (base 0x10xxxx)
         dw      103, tss_df - 0x100000, 0x8910, 0x0000     ; 0x20: the double-fault task's
 gdt_desc:
@@ -573,12 +518,6 @@ gdt_desc:
 idt_desc:
         dw      32 * 8 - 1
         dd      idt
-stubs:
-%assign v 0
-%rep 32
-        dd      stub_%[v]
-  %assign v v + 1
-%endrep
 pf_fix: dd      no_fix
 pf_count: dd    0
 pf_err: dd      0
