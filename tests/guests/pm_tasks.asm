@@ -11,7 +11,7 @@
 ; interrupt gate (PM_R0_ROUTINES: " #0D err=... eip=...").
 ;  - before the commit point (SDM vol. 3 Table 7-1; vol. 2 JMP, CALL,
 ;    INT n, IRET): a TSS whose limit is below 0x67 (32-bit) or 0x2B
-;    (16-bit), a not-present TSS, a busy TSS, a TSS of DPL 0 with RPL 3,
+;    (16-bit: 0x2A), a not-present TSS, a busy TSS, a TSS of DPL 0 with RPL 3,
 ;    task gates to a data segment, to a busy TSS, to an LDT selector, to
 ;    a not-present TSS, a not-present task gate, IRET with NT to a TSS
 ;    that is not busy or to the null selector, INT n through task gates,
@@ -59,7 +59,7 @@ TGATE_BUSY equ 0xa0             ; to TSS_BUSY
 TGATE_NP equ 0xa8               ; not present
 TGATE_LDT equ 0xb0              ; to 0x7C (TI = 1)
 TGATE_NPTSS equ 0xb8            ; to TSS_NP
-TSS16   equ 0xc0                ; a 16-bit TSS, limit 0x2B
+TSS16   equ 0xc0                ; a 16-bit TSS, limit 0x2C (*)
 CODE_B0 equ 0xc8                ; 32-bit code, base 0x100000, DPL 0
 CODE16_0 equ 0xd0               ; 16-bit code, base 0x100000, DPL 0
 UCODE_B equ 0xd8                ; 32-bit code, base 0x100000, DPL 3
@@ -68,6 +68,11 @@ SMALL   equ 0xe8                ; data, 256 bytes, B = 1
 TGATE_MAIN3 equ 0xf0            ; task gate, DPL 3, to TSS_MAIN
 TGATE_BAD3 equ 0xf8             ; task gate, DPL 3, to TSS_BAD
 TSS16_SHORT equ 0x100           ; the 16-bit TSS, limit 0x2A
+; (*) The minimum limit of a 16-bit TSS: 0x2B covers its 44 bytes (the
+; engine and the 80286 accept it), but the SDM says #TS for a limit "less
+; than 2CH" (vol. 3 Table 6-6; Table 7-1: "greater than or equal to
+; 44"): the guest uses 0x2C, which both accept, and 0x2A, which both
+; refuse.
 TSS_HDF equ 0x108               ; the handler task of #DF
 
 TSS_MAIN_ADDR equ 0x302000
@@ -751,7 +756,7 @@ gdt:
         dw      0, TSS_BAD, 0x0500, 0                   ; 0xA8 not present
         dw      0, 0x7c, 0x8500, 0                      ; 0xB0
         dw      0, TSS_NP, 0x8500, 0                    ; 0xB8
-        DESC    TSS16_ADDR, 0x2b, 0x81, 0               ; 0xC0 16-bit TSS
+        DESC    TSS16_ADDR, 0x2c, 0x81, 0               ; 0xC0 16-bit TSS (*)
         DESC    IMAGE, 0xfffff, A_CODE0, F_32           ; 0xC8
         DESC    IMAGE, 0x0ffff, A_CODE0, F_16           ; 0xD0
         DESC    IMAGE, 0xfffff, A_CODE3, F_32           ; 0xD8
