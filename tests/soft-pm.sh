@@ -1,21 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # soft-pm.sh — the protected-mode guests (tests/guests/pm_prot.asm,
-# pm_v86.asm, pm_tasks.asm): segmentation faults and bounds, privilege
-# levels, call gates, interrupt gates to an inner level, SYSENTER/SYSEXIT,
-# LAR/LSL/VERR/VERW, task switches (JMP, CALL, IRET, a task gate, a double
-# fault through a task gate), virtual-8086 mode with a #GP monitor, and
-# the faults of task switches before and after their commit point and of
-# the ring-0 stack of an interrupt from CPL 3 (#TS, #NP, #SS, #GP, #DF
-# with their error codes), a 16-bit TSS and a 16-bit call gate. Each must
-# end with debug-exit value 0 (status 1) after its "NAME: done" line, and
-# print exactly what is expected (tests/pm_prot.expected,
-# tests/pm_v86.expected, tests/pm_tasks.expected: every line checked
-# against the Intel SDM, see docs/protected-mode.md). On soft they run
-# with --jit off, eager and on (MORPHEUS_JIT_THRESHOLD=2), which must
-# print the same. A guest that fails does not stop the others: the
-# failures are listed at the end. Lines that hold the SDM's value where
-# the engine is known to differ are marked "ENGINE BUG" in the guests.
+# pm_v86.asm, pm_tasks.asm, pm_user_paging.asm): segmentation faults and
+# bounds, privilege levels, call gates, interrupt gates to an inner level,
+# SYSENTER/SYSEXIT, LAR/LSL/VERR/VERW, task switches (JMP, CALL, IRET, a
+# task gate, a double fault through a task gate), virtual-8086 mode with
+# a #GP monitor, the faults of task switches before and after their
+# commit point and of the ring-0 stack of an interrupt from CPL 3 (#TS,
+# #NP, #SS, #GP, #DF with their error codes), a 16-bit TSS and a 16-bit
+# call gate, and paging and #AC seen from CPL 3 (32-bit and PAE paging,
+# CR0.WP, NX and the I/D bit, reserved bits; misaligned accesses). Each
+# must end with debug-exit value 0 (status 1) after its "NAME: done"
+# line, and print exactly what is expected (tests/pm_*.expected: every
+# line checked against the Intel SDM, see docs/protected-mode.md). On
+# soft they run with --jit off, eager and on (MORPHEUS_JIT_THRESHOLD=2),
+# which must print the same. A guest that fails does not stop the others:
+# the failures are listed at the end. Lines that hold the SDM's value
+# where the engine is known to differ are marked "ENGINE BUG" in the
+# guests.
 #
 # kvm (where /dev/kvm works) runs them too. On the development machines
 # (kvm_pvm) protected-mode IDT event delivery does not work, CPL-0 code is
@@ -37,7 +39,7 @@ kvm_check
 [ -z "$KVM_UNUSABLE" ] || echo "SKIP: $KVM_UNUSABLE (the kvm part of this test)"
 
 # The lines kvm prints too (the rest needs what kvm here cannot do).
-COMMON='^(pm: (start|cpl=|done)|seg: |ring3: cpl=|v86: (start|done)|tasks: (start|done))'
+COMMON='^(pm: (start|cpl=|done)|seg: |ring3: cpl=|v86: (start|done)|tasks: (start|done)|upaging: (start|done))'
 
 FAILED=
 failed() {
@@ -46,7 +48,7 @@ failed() {
   $*"
 }
 
-for guest in pm_prot pm_v86 pm_tasks; do
+for guest in pm_prot pm_v86 pm_tasks pm_user_paging; do
 	ok=1
 	for jit in off eager on; do
 		MORPHEUS_JIT_THRESHOLD=2 run_guest "$guest-$jit" --accel soft --jit "$jit" \
