@@ -11,8 +11,8 @@
 ; interrupt gate (PM_R0_ROUTINES: " #0D err=... eip=...").
 ;  - before the commit point (SDM vol. 3 Table 7-1; vol. 2 JMP, CALL,
 ;    INT n, IRET): a TSS whose limit is below 0x67 (32-bit) or 0x2B
-;    (16-bit: 0x2A), a not-present TSS, a busy TSS, a TSS of DPL 0 with RPL 3,
-;    task gates to a data segment, to a busy TSS, to an LDT selector, to
+;    (16-bit: 0x2A), a not-present TSS, a busy TSS, a TSS of DPL 0 with
+;    RPL 3, task gates to a data segment, to a busy TSS, to an LDT selector, to
 ;    a not-present TSS, a not-present task gate, IRET with NT to a TSS
 ;    that is not busy or to the null selector, INT n through task gates,
 ;    an exception through a task gate (EXT set);
@@ -28,7 +28,7 @@
 ;    interrupt gate from CPL 3 (IRET back) and a 16-bit call gate from
 ;    CPL 3 with two word parameters and RETF 4;
 ;  - the T bit of a TSS: #DB (DR6.BT) when the task starts.
-; #DF (a #GP whose delivery faults) goes to a task gate too.
+; #DF (a #GP whose delivery faults) and #DB go to handler tasks too.
 ; ENGINE BUG: four lines marked "(ext)" and the T-bit line in
 ; post_commit fail on soft (see there): the expected file holds what the
 ; SDM says.
