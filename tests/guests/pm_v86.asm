@@ -10,6 +10,9 @@
 ; with a virtual IF and returns with IRET; INT3 through a DPL-0 gate is
 ; #GP(0x1A); IN from a port the bitmap allows works, from port 0x80 it is
 ; #GP(0); segment loads are real-mode style (a read through DS = 0x2000).
+; IRET at IOPL 0 is #GP(0), emulated by the monitor; after INT 0x43 (the
+; monitor sets IOPL 3) CLI, POPF, PUSHF and IRET run in virtual-8086 mode
+; without a fault and leave IOPL alone (BX, CX report the flags).
 ; HLT ends the run: "v86: done" and debug-exit value 0 (status 1). Under
 ; kvm (no IDT event delivery in protected mode on the development
 ; machines) it prints "v86: skipped: kvm" and ends the same way.
@@ -127,6 +130,8 @@ monitor:
         je      .in
         cmp     al, 0xf4
         je      .hlt
+        cmp     al, 0xcf
+        je      .iret
         println ' unknown'
         debug_exit 1
 .cli:   mov     byte [vif], 0
@@ -171,6 +176,8 @@ monitor:
         inc     word [esp + 36]
         jmp     .back
 .int:   movzx   eax, byte [esi + edx + 1]
+        cmp     al, 0x43
+        je      .iopl3
         mov     ecx, [esp + 28]                 ; EAX
         mov     edi, [esp + 16]                 ; EBX
         print   ' int '
@@ -183,6 +190,37 @@ monitor:
         inc     dword [esp + 28]                ; the "service": AX + 1
         add     word [esp + 36], 2
         jmp     .back
+.iopl3: or      dword [esp + 44], 0x3000        ; the service of INT 0x43: IOPL 3
+        println ' int 43: iopl=3'
+        add     word [esp + 36], 2
+        jmp     .back
+.iret:  ; IRET (16-bit): IP, CS, FLAGS from the v86 stack, with the
+        ; virtual IF
+        movzx   edi, word [esp + 52]
+        shl     edi, 4
+        movzx   ecx, word [esp + 48]
+        add     edi, ecx
+        movzx   eax, word [edi]
+        mov     [esp + 36], eax
+        movzx   ebx, word [edi + 2]
+        mov     [esp + 40], ebx
+        movzx   ecx, word [edi + 4]
+        add     word [esp + 48], 6
+        print   ' iret '
+        print_hex ebx, 4
+        print   ':'
+        print_hex eax, 4
+        print   ' flags '
+        print_hex ecx, 4
+        call    serial_newline
+        mov     byte [vif], 0
+        test    ecx, 0x200
+        jz      .if0
+        mov     byte [vif], 1
+.if0:   and     ecx, 0x0dd5
+        and     dword [esp + 44], ~0x0dd5
+        or      [esp + 44], ecx
+        jmp     .back
 .int3:  println ' int3'
         inc     word [esp + 36]
         jmp     .back
@@ -190,8 +228,14 @@ monitor:
         add     word [esp + 36], 2
         jmp     .back
 .hlt:   movzx   eax, byte [vif]
+        mov     ebx, [esp + 16]                 ; EBX, ECX: what the v86
+        mov     ecx, [esp + 24]                 ; code reports
         print   ' hlt, vif='
         print_hex eax, 1
+        print   ' bx='
+        print_hex ebx, 4
+        print   ' cx='
+        print_hex ecx, 4
         call    serial_newline
         jmp     done
 .back:  popad
@@ -242,4 +286,23 @@ v86_code:
         mov     ax, ss
         mov     bx, sp
         int     0x42
-        hlt                                     ; #GP: the end
+        push    word 0x0ad5                     ; OF SF ZF AF PF CF, IF
+        push    cs
+        push    word .iret1 - 0xffff0
+        iret                                    ; #GP at IOPL 0: emulated
+.iret1: int     0x43                            ; the monitor sets IOPL 3
+        ; IOPL 3: CLI, POPF, PUSHF and IRET run without the monitor; they
+        ; do not change IOPL (SDM vol. 2, POPF, IRET: virtual-8086 mode)
+        cli
+        push    word 0x08d5                     ; OF SF ZF AF PF CF, IOPL 0
+        popf
+        pushf
+        pop     bx                              ; 0x38D7
+        push    word 0x0c01                     ; OF DF CF, IOPL 0
+        push    cs
+        push    word .iret2 - 0xffff0
+        iret
+.iret2: pushf
+        pop     cx                              ; 0x3C03
+        cld
+        hlt                                     ; #GP (IOPL 3 too): the end
