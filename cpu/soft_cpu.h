@@ -292,11 +292,13 @@ enum { SOFT_TASK_JMP, SOFT_TASK_CALL, SOFT_TASK_IRET, SOFT_TASK_INT };
  * the caller for the reason: available for JMP/CALL/INT, busy for IRET),
  * saving the current one with EIP = next_eip. An exception through a task
  * gate passes its error code (has_error) to be pushed on the new task's
- * stack. Returns -1 when done (a fault after the commit point is
- * delivered in the new task), or the fault found before it, with nothing
- * changed (error code in *error). */
+ * stack, and `ext` (1 when the switch delivers an exception or an
+ * external interrupt, else 0) for the error codes of faults in the new
+ * task. Returns -1 when done (a fault after the commit point, or the T
+ * bit's #DB, is delivered in the new task), or the fault found before it,
+ * with nothing changed (error code in *error). */
 int soft_task_switch(struct soft_cpu *cpu, uint16_t sel, int reason, uint32_t next_eip, bool has_error,
-		     uint32_t error_code, uint32_t *error);
+		     uint32_t error_code, uint32_t ext, uint32_t *error);
 /* Whether the I/O of `size` bytes at `port` is allowed at the current
  * privilege: CPL <= IOPL outside virtual-8086 mode, else the I/O
  * permission bitmap of a 32-bit TSS (SDM vol. 1, 19.5). In soft_task.c. */

@@ -20,7 +20,8 @@
  * of one instruction on tier 0, never chained, checked by the engine loop
  * before and after each.
  * Not here: I/O breakpoints (R/W = 10 with CR4.DE), DR7.GD (general
- * detect), task-switch traps (the TSS T bit). */
+ * detect). The TSS T bit's #DB is raised by the task switch
+ * (cpu/soft_task.c). */
 #include "cpu/soft_cpu.h"
 #include "jit/ir.h"
 

@@ -89,7 +89,8 @@ static int deliver_task_gate(struct soft_cpu *cpu, uint32_t lo, bool has_error, 
 		return EXC_GP;
 	if (!t.present)
 		return EXC_NP;
-	int v = soft_task_switch(cpu, tss, SOFT_TASK_INT, (uint32_t)cpu->s.rip, has_error, error, fault_error);
+	int v = soft_task_switch(cpu, tss, SOFT_TASK_INT, (uint32_t)cpu->s.rip, has_error, error, ext,
+				 fault_error);
 	if (v >= 0)
 		*fault_error |= ext;
 	return v;

@@ -227,7 +227,7 @@ static void task_target(struct soft_cpu *cpu, uint16_t sel, uint32_t lo, uint32_
 		fault(cpu, EXC_GP, sel & ~3u);
 	}
 	uint32_t error;
-	int vector = soft_task_switch(cpu, tss, reason, next_eip, false, 0, &error);
+	int vector = soft_task_switch(cpu, tss, reason, next_eip, false, 0, 0, &error);
 	if (vector >= 0)
 		fault(cpu, vector, error);
 }
@@ -523,7 +523,7 @@ void soft_iret(struct soft_cpu *cpu, unsigned size, uint32_t next_eip)
 		if (!t.present)
 			fault(cpu, EXC_NP, link & ~3u);
 		uint32_t error;
-		int vector = soft_task_switch(cpu, link, SOFT_TASK_IRET, next_eip, false, 0, &error);
+		int vector = soft_task_switch(cpu, link, SOFT_TASK_IRET, next_eip, false, 0, 0, &error);
 		if (vector >= 0)
 			fault(cpu, vector, error);
 		return;

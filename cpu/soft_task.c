@@ -14,8 +14,10 @@
  * Before the commit point every check (the new TSS's limit, the reads of
  * the new TSS, the writability of the old one) is made with nothing
  * changed, so the caller can raise the fault at the instruction or treat
- * it as a fault during delivery. Not modelled: the T (debug trap) bit,
- * the I/O map base beyond what IN/OUT read (soft_io_allowed). */
+ * it as a fault during delivery; faults after it carry EXT when the switch
+ * delivers an event. The T bit of a 32-bit TSS raises #DB (DR6.BT) in the
+ * new task. Not modelled: the I/O map base beyond what IN/OUT read
+ * (soft_io_allowed). */
 #include "cpu/soft_cpu.h"
 #include "cpu/soft_seglimit.h"
 
@@ -23,6 +25,7 @@ struct tss_image {
 	uint32_t cr3, eip, eflags, gpr[8];
 	uint16_t seg[6];   /* ES CS SS DS FS GS (enum cpu_seg order) */
 	uint16_t ldt;
+	bool trap;         /* the T bit (32-bit TSS): #DB on entry */
 };
 
 static void read_tss(struct soft_cpu *cpu, uint32_t base, bool tss32, struct tss_image *t)
@@ -37,7 +40,9 @@ static void read_tss(struct soft_cpu *cpu, uint32_t base, bool tss32, struct tss
 		for (int i = 0; i < 6; i++)
 			t->seg[i] = (uint16_t)mmu_sys_load(mmu, base + 0x48 + 4 * (uint32_t)i, 2);
 		t->ldt = (uint16_t)mmu_sys_load(mmu, base + 0x60, 2);
+		t->trap = mmu_sys_load(mmu, base + 0x64, 2) & 1;
 	} else {
+		t->trap = false;
 		t->cr3 = 0;
 		t->eip = mmu_sys_load(mmu, base + 0x0e, 2);
 		t->eflags = mmu_sys_load(mmu, base + 0x10, 2);
@@ -141,7 +146,7 @@ static int load_task_segments(struct soft_cpu *cpu, const struct tss_image *t, u
 }
 
 int soft_task_switch(struct soft_cpu *cpu, uint16_t sel, int reason, uint32_t next_eip, bool has_error,
-		     uint32_t error_code, uint32_t *error)
+		     uint32_t error_code, uint32_t ext, uint32_t *error)
 {
 	uint32_t lo, hi;
 	*error = sel & ~3u;
@@ -217,8 +222,16 @@ int soft_task_switch(struct soft_cpu *cpu, uint16_t sel, int reason, uint32_t ne
 			ferr = 0;
 		}
 	}
+	/* faults in the new task: EXT when the switch delivers an exception
+	 * or an external event (SDM vol. 3, 6.13) */
 	if (v)
-		soft_deliver(cpu, v, true, ferr, false);   /* in the new task */
+		soft_deliver(cpu, v, true, ferr | ext, false);
+	else if (t.trap) {
+		/* the T bit: #DB in the new task before its first instruction,
+		 * DR6.BT (17.3.1.5) */
+		cpu->s.dr[6] |= 1u << 15;
+		soft_deliver(cpu, EXC_DB, false, 0, false);
+	}
 	return -1;
 }
 

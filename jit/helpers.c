@@ -273,6 +273,7 @@ static uint32_t h_bsr(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b
 static uint32_t h_cmpxchg8b(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
 	(void)imm; (void)b; (void)c;
+	mmu_check_alignment(&cpu->mmu, a, 8);   /* #AC on a quadword off a multiple of 8 */
 	uint32_t lo = mmu_load32(&cpu->mmu, a), hi = mmu_load32(&cpu->mmu, a + 4);
 	bool equal = lo == reg_get(cpu, CPU_RAX, 4) && hi == reg_get(cpu, CPU_RDX, 4);
 	mmu_probe_write(&cpu->mmu, a, 8);

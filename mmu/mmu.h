@@ -99,6 +99,10 @@ void mmu_flush_nonglobal(struct mmu *mmu);
 void mmu_flush_page(struct mmu *mmu, uint32_t lin);
 /* Turns alignment checking of user accesses on or off. */
 void mmu_set_alignment_check(struct mmu *mmu, bool on);
+/* While it is on, #AC(0) for a user access of `size` bytes (2, 4, 8) at
+ * lin off a multiple of size (SDM vol. 3, 6.15 "Interrupt 17"); the slow
+ * path checks every access, helpers call it for 8-byte operands. */
+void mmu_check_alignment(struct mmu *mmu, uint32_t lin, unsigned size);
 /* Selects the TLB set of the current privilege. */
 static inline void mmu_set_priv(struct mmu *mmu, enum mmu_priv priv)
 {

@@ -150,10 +150,7 @@ void mmu_set_alignment_check(struct mmu *mmu, bool on)
 	mmu->alignment_check = on;
 }
 
-/* #AC(0) for a misaligned user access while alignment checking is on
- * (SDM vol. 3, 6.15 "Interrupt 17"): 2-byte accesses on odd addresses,
- * 4-byte ones off a multiple of 4. */
-static void mmu_check_alignment(struct mmu *mmu, uint32_t lin, unsigned size)
+void mmu_check_alignment(struct mmu *mmu, uint32_t lin, unsigned size)
 {
 	if (mmu->alignment_check && mmu->cur == &mmu->set[MMU_USER] && (lin & (size - 1)))
 		soft_raise(mmu->cpu, EXC_AC, true, 0);

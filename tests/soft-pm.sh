@@ -15,9 +15,9 @@
 # line checked against the Intel SDM, see docs/protected-mode.md). On
 # soft they run with --jit off, eager and on (MORPHEUS_JIT_THRESHOLD=2),
 # which must print the same. A guest that fails does not stop the others:
-# the failures are listed at the end. Lines that hold the SDM's value
-# where the engine is known to differ are marked "ENGINE BUG" in the
-# guests.
+# the failures are listed at the end. (A line that holds the SDM's value
+# where the engine is known to differ would be marked "ENGINE BUG" in its
+# guest; none is now.)
 #
 # kvm (where /dev/kvm works) runs them too. On the development machines
 # (kvm_pvm) protected-mode IDT event delivery does not work, CPL-0 code is

@@ -29,9 +29,9 @@
 ;    CPL 3 with two word parameters and RETF 4;
 ;  - the T bit of a TSS: #DB (DR6.BT) when the task starts.
 ; #DF (a #GP whose delivery faults) and #DB go to handler tasks too.
-; ENGINE BUG: four lines marked "(ext)" and the T-bit line in
-; post_commit fail on soft (see there): the expected file holds what the
-; SDM says.
+; The four lines marked "(ext)" and the T-bit line in post_commit found
+; engine bugs when written (see there), since fixed; the expected file
+; holds what the SDM says.
 ; Ends with "tasks: done" and debug-exit value 0 (status 1). Under kvm
 ; (no protected-mode event delivery on the development machines) it
 ; prints "tasks: skipped: kvm" instead of the cases.
@@ -519,18 +519,16 @@ post_commit:
         call    serial_newline
         ; the T bit of the new TSS: #DB (DR6.BT) before the task's first
         ; instruction (SDM vol. 3 17.3.1.5, 7.2.1).
-        ; ENGINE BUG (known, docs/protected-mode.md: "The T bit is not
-        ; modelled"; cpu/soft_task.c): the task runs instead; the
-        ; expected file holds the SDM's #DB
+        ; (the engine used to ignore the T bit: cpu/soft_task.c now
+        ; raises the #DB)
         TASKCASE 'task with the t bit:', 0x64, 1
         ; INT n through a task gate (EXT clear) and an exception (EXT set).
-        ; ENGINE BUG (cpu/soft_task.c, soft_task_switch): the faults after
-        ; the commit point of a task switch that delivers an exception
-        ; (and the #SS when the error code does not fit on the new
-        ; task's stack, below) lack EXT: the engine prints err=0010,
-        ; 0050, 0050 and 0000 where the SDM (vol. 3 6.13; vol. 2 INT n
-        ; "TASK-GATE": "#SS(EXT)") wants 0011, 0051, 0051 and 0001, which
-        ; tests/pm_tasks.expected holds.
+        ; The faults after the commit point of a task switch that
+        ; delivers an exception (and the #SS when the error code does not
+        ; fit on the new task's stack, below) carry EXT: err=0011, 0051,
+        ; 0051 and 0001 (SDM vol. 3 6.13; vol. 2 INT n "TASK-GATE":
+        ; "#SS(EXT)"). The engine once left EXT out (soft_task_switch's
+        ; ext parameter now).
         call    bad_reset
         mov     dword [TSS_BAD_ADDR + 0x60], KDATA
         RBEGIN  'int 0x43 task gate, task ldt = a data segment:'

@@ -20,7 +20,7 @@
 ;    page, a reserved bit (bit 51: RSVD, 0x0D and 0x1D), a fetch from a
 ;    user page that works; with NXE = 0 the XD bit is reserved (0x0D)
 ;    and I/D is not reported.
-; ENGINE BUG: the line of CMPXCHG8B at +4 fails on soft (see there).
+; The line of CMPXCHG8B at +4 found an engine bug, since fixed (see there).
 ; Ends with "upaging: done" and debug-exit value 0 (status 1). Under kvm
 ; it prints "upaging: skipped: kvm" instead of the cases.
 
@@ -182,9 +182,8 @@ ac_tests:
         U3CASE  'ac: cpl3 dword write at +2:', AC3, {mov [BUF + 2], eax}
         U3CASE  'ac: cpl3 push at esp+2:', AC3, {sub esp, 2}, {push eax}
         U3CASE  'ac: cpl3 movsd from +1:', AC3, {mov esi, BUF + 1}, {mov edi, BUF + 0x100}, movsd
-        ; ENGINE BUG (jit/helpers.c, h_cmpxchg8b): two 4-byte loads, each
-        ; aligned, so no #AC; the SDM (vol. 3 Table 6-7: a quadword, 8)
-        ; wants #AC(0), which tests/pm_user_paging.expected holds
+        ; a quadword's alignment is 8 (SDM vol. 3 Table 6-7): #AC(0) at +4
+        ; (h_cmpxchg8b checks it: its two 4-byte loads are aligned)
         U3CASE  'ac: cpl3 cmpxchg8b at +4:', AC3, {mov esi, BUF + 4}, {cmpxchg8b [esi]}
         U3CASE  'ac: cpl3 cmpxchg8b at +8:', AC3, {mov esi, BUF + 8}, {cmpxchg8b [esi]}
         U3CASE  'ac: cpl3 ac=0 dword read at +1:', NOAC3, {mov eax, [BUF + 1]}
