@@ -445,7 +445,10 @@ static int soft_run(struct machine *m, struct error *err)
 	uint64_t start = host_time_ns();
 	if (sigsetjmp(cpu->fault_jmp, 0) != 0) {
 		jit_native_fault_exit(cpu);
-		soft_fault_recover(cpu);
+		/* a run that is ending (--timeout, a signal) ends here even if
+		 * delivering the fault would fault again */
+		if (atomic_load(&m->event) == MACHINE_RUNNING)
+			soft_fault_recover(cpu);
 	}
 	soft_loop(e);
 	cpu->stats.run_ns += host_time_ns() - start;
