@@ -10,9 +10,22 @@
  *                               column repeats the eighth for 0xC0-0xDF
  *   text COL ROW FG BG STRING   cells from COL: the rest of the line
  *   rect X Y W H RGB            every pixel of the rectangle is RGB
+ *   grid CW FG BG               read the image as text: cells CW (8 or 9)
+ *                               by 16 pixels from the top left corner, each
+ *                               the VGA font's glyph of one character in FG
+ *                               on BG, as Linux's consoles draw it (vgacon:
+ *                               9x16 cells; fbcon: 8x16, its 8x16 font being
+ *                               the VGA one); a cell that is no glyph in
+ *                               these colours (a cursor, another colour)
+ *                               reads as '?'
+ *   find STRING                 after grid: some row of the text contains
+ *                               STRING
+ *   screen FILE                 after grid: write the text to FILE, a line
+ *                               per row without its trailing blanks
  * The expected pixels come from the font's glyph bitmaps (the converted
  * console font) and the colours given, never from morpheus's renderer.
- * Prints each mismatch (the first few) and exits 1 if there was one. */
+ * Prints each mismatch (the first few) and exits 1 if there was one; a
+ * failed find also prints the text read. */
 #include <png.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -61,6 +74,62 @@ static void check_cell(const struct image *im, unsigned col, unsigned row, unsig
 	}
 }
 
+/* The text of the image read as cells of cw x 16 pixels, glyphs of the
+ * font in fg on bg: rows of cols characters, NUL-terminated each. */
+struct text {
+	unsigned cols, rows;
+	char *cells;                    /* rows * (cols + 1) */
+};
+
+/* Whether cell col,row of the image is character ch in fg on bg. */
+static bool cell_is(const struct image *im, unsigned cw, unsigned col, unsigned row,
+		    unsigned ch, uint32_t fg, uint32_t bg)
+{
+	bool repeat9 = ch >= 0xc0 && ch <= 0xdf;
+	for (unsigned y = 0; y < FONT_HEIGHT; y++) {
+		unsigned bits = font_vga_8x16[ch][y];
+		for (unsigned x = 0; x < cw; x++) {
+			bool on = x < 8 ? (bits & (0x80u >> x)) : (repeat9 && (bits & 1));
+			if (pixel(im, col * cw + x, row * FONT_HEIGHT + y) != (on ? fg : bg))
+				return false;
+		}
+	}
+	return true;
+}
+
+static void text_read(struct text *t, const struct image *im, unsigned cw,
+		      uint32_t fg, uint32_t bg)
+{
+	t->cols = im->info.width / cw;
+	t->rows = im->info.height / FONT_HEIGHT;
+	free(t->cells);
+	t->cells = calloc((size_t)t->rows * (t->cols + 1), 1);
+	if (!t->cells) {
+		perror("display_check");
+		exit(2);
+	}
+	for (unsigned row = 0; row < t->rows; row++) {
+		char *line = t->cells + (size_t)row * (t->cols + 1);
+		for (unsigned col = 0; col < t->cols; col++) {
+			/* Printable ASCII first (blanks such as 0x00 and 0xFF
+			 * read as ' '), then 0x80-0xFF and 0x00-0x1F, which
+			 * read as '?' like cells that are no glyph. */
+			unsigned ch = 0x20;
+			while (ch < 0x100 && !cell_is(im, cw, col, row, ch, fg, bg))
+				ch = ch == 0x7e ? 0x80 : ch == 0x1f ? 0x100 : (ch + 1) & 0xff;
+			line[col] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+		}
+		for (unsigned n = t->cols; n > 0 && line[n - 1] == ' '; n--)
+			line[n - 1] = 0;
+	}
+}
+
+static void text_print(const struct text *t, FILE *f, const char *prefix)
+{
+	for (unsigned row = 0; row < t->rows; row++)
+		fprintf(f, "%s%s\n", prefix, t->cells + (size_t)row * (t->cols + 1));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -80,6 +149,7 @@ int main(int argc, char **argv)
 	}
 	char line[512];
 	int checks = 0;
+	struct text text = { 0 };
 	while (fgets(line, sizeof(line), stdin)) {
 		unsigned a, b, c, d, from = 1, to = 0;
 		unsigned fg, bg;
@@ -102,6 +172,28 @@ int main(int argc, char **argv)
 			for (unsigned y = b; y < b + d; y++)
 				for (unsigned x = a; x < a + c; x++)
 					expect(&im, x, y, fg, "rect");
+		} else if (sscanf(line, "grid %u %x %x", &a, &fg, &bg) == 3 && (a == 8 || a == 9)) {
+			text_read(&text, &im, a, fg, bg);
+		} else if (strncmp(line, "find ", 5) == 0 && text.cells) {
+			bool found = false;
+			for (unsigned row = 0; row < text.rows && !found; row++)
+				found = strstr(text.cells + (size_t)row * (text.cols + 1), line + 5);
+			if (!found) {
+				printf("display_check: no row reads \"%s\"; the screen reads:\n", line + 5);
+				text_print(&text, stdout, "display_check: | ");
+				failures++;
+			}
+		} else if (strncmp(line, "screen ", 7) == 0 && text.cells) {
+			FILE *f = fopen(line + 7, "w");
+			if (!f) {
+				perror(line + 7);
+				return 2;
+			}
+			text_print(&text, f, "");
+			if (fclose(f) != 0) {
+				perror(line + 7);
+				return 2;
+			}
 		} else if (line[0] && line[0] != '#') {
 			fprintf(stderr, "display_check: bad spec line: %s\n", line);
 			return 2;
@@ -110,6 +202,7 @@ int main(int argc, char **argv)
 		}
 		checks++;
 	}
+	free(text.cells);
 	free(im.rgb);
 	png_image_free(&im.info);
 	printf("display_check: %s: %d checks, %d wrong pixels\n", argv[1], checks, failures);

@@ -30,9 +30,8 @@ no*)
 *) fail "\`$MORPHEUS info\` does not say whether supervisor code is fast: $(cat "$WORK/info")" ;;
 esac
 
-cache=${MORPHEUS_LINUX_CACHE:-${HOME:-/tmp}/.cache/morpheus/linux-guest}
-sh "$SRCDIR/scripts/get-linux-guest" "$cache" ||
-	skip "could not fetch the Linux guest (network or apt sources?)"
+linux_guest amd64
+cache=$LINUX_DIR
 
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-120}
 run_guest linux --accel kvm --smp 2 --memory 512M --on-reset exit \

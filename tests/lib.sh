@@ -102,3 +102,21 @@ expect_exact_line() {
 line_after() {
 	sed -n "s/^$1//p" "$OUT" | head -n 1
 }
+
+# linux_guest ARCH: fetches Debian's kernel and the busybox initramfs of
+# ARCH (amd64 or i386) with scripts/get-linux-guest into a cache kept across
+# runs ($MORPHEUS_LINUX_CACHE, default ~/.cache/morpheus/linux-guest, for
+# amd64; $MORPHEUS_LINUX_I386_CACHE, default .../linux-guest-i386, for i386)
+# and sets LINUX_DIR to it; skips the test, with the script's last words,
+# when they cannot be fetched.
+linux_guest() {
+	case $1 in
+	amd64) LINUX_DIR=${MORPHEUS_LINUX_CACHE:-${HOME:-/tmp}/.cache/morpheus/linux-guest} ;;
+	*) LINUX_DIR=${MORPHEUS_LINUX_I386_CACHE:-${HOME:-/tmp}/.cache/morpheus/linux-guest-$1} ;;
+	esac
+	if ! sh "$SRCDIR/scripts/get-linux-guest" --arch "$1" "$LINUX_DIR" >"$WORK/get-linux-guest.log" 2>&1; then
+		sed 's/^/> /' "$WORK/get-linux-guest.log"
+		skip "could not fetch the $1 Linux guest: $(tail -n 1 "$WORK/get-linux-guest.log")"
+	fi
+	grep -v '^W: Download is performed unsandboxed' "$WORK/get-linux-guest.log" || :
+}
