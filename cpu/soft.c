@@ -23,9 +23,8 @@
  *   leaves compiled code and chained blocks at the next block end. HLT
  *   sleeps on a condition variable until a kick (an idle guest costs no
  *   host CPU).
- * - CPUID: a P6-family "GenuineIntel" without x87 (FPU instructions raise
- *   #NM when CR0.EM or CR0.TS say so, else #UD) with what it implements:
- *   PSE, TSC, MSR, PAE, CX8, APIC, SEP, MTRR, PGE, CMOV, PAT, PSE-36, NX,
+ * - CPUID: a P6-family "GenuineIntel" with what it implements: FPU
+ *   (cpu/soft_x87.c), PSE, TSC, MSR, PAE, CX8, APIC, SEP, MTRR, PGE, CMOV, PAT, PSE-36, NX,
  *   the hypervisor bit and leaf 0x40000000 "morpheus sft" (jit/helpers.c,
  *   docs/protected-mode.md).
  * - The TSC counts retired guest instructions (deterministic: the same in
@@ -82,6 +81,10 @@ struct soft_engine {
 	struct ir_builder *ir;          /* translation scratch space */
 	struct jit_native *native;      /* tier 1 (--jit on, eager), or NULL */
 	struct jit_batch eager;         /* --jit eager: blocks to compile now */
+	/* The code cache generation the engine loop last saw (kept here, not
+	 * in soft_loop: a fault restarts soft_loop, and a generation that
+	 * looked new would release tier 1's regions under live blocks). */
+	uint64_t seen_generation;
 	csh capstone;                   /* --trace in_asm */
 	bool capstone_open;
 	int capstone_mode;
@@ -364,7 +367,6 @@ static void soft_loop(struct soft_engine *e)
 	struct soft_cpu *cpu = &e->cpu;
 	struct machine *m = cpu->m;
 	struct jit_exit last = { NULL, -1 };
-	uint64_t last_generation = 0;
 
 	for (;;) {
 		atomic_store_explicit(&cpu->exit_request, 0, memory_order_relaxed);
@@ -395,10 +397,12 @@ static void soft_loop(struct soft_engine *e)
 		 * page or be dropped on CR3 writes (the jump cache is, with
 		 * the TLB: soft_cpu_flush_tlb). */
 		uint64_t generation = jit_cache_generation(e->cache);
-		if (generation != last_generation) {   /* a flush: the pointers are stale */
+		bool flushed = generation != e->seen_generation;
+		if (flushed) {   /* a flush: the pointers are stale */
 			memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 			if (e->native)
 				jit_native_drop_all(e->native);
+			e->seen_generation = generation;
 		}
 		if (e->native) {
 			struct jit_cache_stats cs;
@@ -410,7 +414,7 @@ static void soft_loop(struct soft_engine *e)
 			}
 		}
 		cpu->jmp_cache[soft_jmp_hash(b->cs_base + eip)] = b;
-		if (last.from && last.slot >= 0 && generation == last_generation && last.from->valid &&
+		if (last.from && last.slot >= 0 && !flushed && last.from->valid &&
 		    jit_block_link_ok(last.from, b))
 			last.from->chain[last.slot] = b;
 		bool step = b->mode & JIT_MODE_STEP, tf = false, rf = false;
@@ -429,7 +433,6 @@ static void soft_loop(struct soft_engine *e)
 		else
 			jit_interp_run(cpu, b, &last);
 		cpu->cur_block = NULL;
-		last_generation = generation;
 		if (step) {
 			soft_debug_after(cpu, b, tf, rf);
 			last.from = NULL;
