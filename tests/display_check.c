@@ -10,20 +10,28 @@
  *                               column repeats the eighth for 0xC0-0xDF
  *   text COL ROW FG BG STRING   cells from COL: the rest of the line
  *   rect X Y W H RGB            every pixel of the rectangle is RGB
+ *   font FILE                   the glyphs of the following lines: the
+ *                               first 8x16 font in FILE (4096 bytes starting
+ *                               with the glyphs 0x00-0x02 of the VGA font:
+ *                               blank, white and black smiley), e.g. Linux's
+ *                               own copy of the VGA font (lib/fonts/
+ *                               font_8x16.c, which fbcon draws with) found
+ *                               in the decompressed kernel; 45 of its glyphs
+ *                               (0 M W m - ...) differ from console-data's
  *   grid CW FG BG               read the image as text: cells CW (8 or 9)
  *                               by 16 pixels from the top left corner, each
- *                               the VGA font's glyph of one character in FG
- *                               on BG, as Linux's consoles draw it (vgacon:
- *                               9x16 cells; fbcon: 8x16, its 8x16 font being
- *                               the VGA one); a cell that is no glyph in
- *                               these colours (a cursor, another colour)
- *                               reads as '?'
+ *                               the glyph of one character in FG on BG
+ *                               (vgacon: 9x16 cells; fbcon: 8x16). A cell
+ *                               that is no glyph in these colours (a cursor,
+ *                               another colour) or one outside printable
+ *                               ASCII reads as '?'
  *   find STRING                 after grid: some row of the text contains
  *                               STRING
  *   screen FILE                 after grid: write the text to FILE, a line
  *                               per row without its trailing blanks
  * The expected pixels come from the font's glyph bitmaps (the converted
- * console font) and the colours given, never from morpheus's renderer.
+ * console font, or the one given) and the colours given, never from
+ * morpheus's renderer.
  * Prints each mismatch (the first few) and exits 1 if there was one; a
  * failed find also prints the text read. */
 #include <png.h>
@@ -40,6 +48,53 @@ struct image {
 };
 
 static int failures;
+
+/* The glyphs: console-data's VGA font (frontend/font.h), or a font found
+ * with "font FILE". */
+static const uint8_t (*font)[FONT_HEIGHT] = font_vga_8x16;
+static uint8_t font_loaded[256][FONT_HEIGHT];
+
+static int font_load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	size_t size = 0, n;
+	uint8_t *data = NULL;
+	for (;;) {
+		uint8_t *more = realloc(data, size + (1u << 20));
+		if (!more) {
+			perror("display_check");
+			exit(2);
+		}
+		data = more;
+		n = fread(data + size, 1, 1u << 20, f);
+		size += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	const size_t sig = 3 * FONT_HEIGHT, len = sizeof(font_loaded);
+	const uint8_t *found = size >= len ?
+		memmem(data, size - len + sig, font_vga_8x16, sig) : NULL;
+	size_t offset = found ? (size_t)(found - data) : 0;
+	if (found)
+		memcpy(font_loaded, found, len);
+	free(data);
+	if (!found) {
+		fprintf(stderr, "display_check: %s: no 8x16 font starting with the VGA font's glyphs 0-2\n", path);
+		return -1;
+	}
+	font = (const uint8_t (*)[FONT_HEIGHT])font_loaded;
+	unsigned differ = 0;
+	for (unsigned ch = 0; ch < 256; ch++)
+		differ += memcmp(font[ch], font_vga_8x16[ch], FONT_HEIGHT) != 0;
+	printf("display_check: %s: a font at offset %zu, %u glyphs differ from console-data's\n",
+	       path, offset, differ);
+	return 0;
+}
 
 static uint32_t pixel(const struct image *im, unsigned x, unsigned y)
 {
@@ -65,7 +120,7 @@ static void check_cell(const struct image *im, unsigned col, unsigned row, unsig
 	snprintf(what, sizeof(what), "cell %u,%u (char 0x%02x)", col, row, ch);
 	bool repeat9 = ch >= 0xc0 && ch <= 0xdf;
 	for (unsigned y = 0; y < FONT_HEIGHT; y++) {
-		unsigned bits = font_vga_8x16[ch & 0xff][y];
+		unsigned bits = font[ch & 0xff][y];
 		bool cursor = y >= from && y <= to;
 		for (unsigned x = 0; x < 9; x++) {
 			bool on = cursor || (x < 8 ? (bits & (0x80u >> x)) : (repeat9 && (bits & 1)));
@@ -81,13 +136,14 @@ struct text {
 	char *cells;                    /* rows * (cols + 1) */
 };
 
-/* Whether cell col,row of the image is character ch in fg on bg. */
+/* Whether cell col,row of the image (cells of cw x 16 pixels) is
+ * character ch in fg on bg. */
 static bool cell_is(const struct image *im, unsigned cw, unsigned col, unsigned row,
 		    unsigned ch, uint32_t fg, uint32_t bg)
 {
 	bool repeat9 = ch >= 0xc0 && ch <= 0xdf;
 	for (unsigned y = 0; y < FONT_HEIGHT; y++) {
-		unsigned bits = font_vga_8x16[ch][y];
+		unsigned bits = font[ch][y];
 		for (unsigned x = 0; x < cw; x++) {
 			bool on = x < 8 ? (bits & (0x80u >> x)) : (repeat9 && (bits & 1));
 			if (pixel(im, col * cw + x, row * FONT_HEIGHT + y) != (on ? fg : bg))
@@ -97,6 +153,9 @@ static bool cell_is(const struct image *im, unsigned cw, unsigned col, unsigned 
 	return true;
 }
 
+/* Reads the image as text: a cell reads as the character whose glyph it
+ * is, printable ASCII as itself (the blanks 0x00 and 0xFF, the same glyph
+ * as 0x20, as ' '); others, and cells that are no glyph, as '?'. */
 static void text_read(struct text *t, const struct image *im, unsigned cw,
 		      uint32_t fg, uint32_t bg)
 {
@@ -111,13 +170,11 @@ static void text_read(struct text *t, const struct image *im, unsigned cw,
 	for (unsigned row = 0; row < t->rows; row++) {
 		char *line = t->cells + (size_t)row * (t->cols + 1);
 		for (unsigned col = 0; col < t->cols; col++) {
-			/* Printable ASCII first (blanks such as 0x00 and 0xFF
-			 * read as ' '), then 0x80-0xFF and 0x00-0x1F, which
-			 * read as '?' like cells that are no glyph. */
-			unsigned ch = 0x20;
-			while (ch < 0x100 && !cell_is(im, cw, col, row, ch, fg, bg))
-				ch = ch == 0x7e ? 0x80 : ch == 0x1f ? 0x100 : (ch + 1) & 0xff;
-			line[col] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+			/* Printable ASCII first, then 0x7F-0xFF, 0x00-0x1F. */
+			unsigned i = 0x20;
+			while (i < 0x120 && !cell_is(im, cw, col, row, i & 0xff, fg, bg))
+				i++;
+			line[col] = i < 0x7f ? (char)i : '?';
 		}
 		for (unsigned n = t->cols; n > 0 && line[n - 1] == ' '; n--)
 			line[n - 1] = 0;
@@ -174,6 +231,9 @@ int main(int argc, char **argv)
 					expect(&im, x, y, fg, "rect");
 		} else if (sscanf(line, "grid %u %x %x", &a, &fg, &bg) == 3 && (a == 8 || a == 9)) {
 			text_read(&text, &im, a, fg, bg);
+		} else if (strncmp(line, "font ", 5) == 0) {
+			if (font_load(line + 5) != 0)
+				return 2;
 		} else if (strncmp(line, "find ", 5) == 0 && text.cells) {
 			bool found = false;
 			for (unsigned row = 0; row < text.rows && !found; row++)

@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# soft-linux.sh — Debian's 32-bit Linux kernel (linux-image-686) with a
+# busybox initramfs (scripts/get-linux-guest --arch i386) boots on the soft
+# engine, its consoles on the serial port and on the screen (console=tty0
+# console=ttyS0: kernel messages on both; /dev/console, and so the
+# initramfs's output, on the serial port). Two boots:
+#  1. --vga text, --jit on: the marker line, `uname -m` (i686) and the x87
+#     lines of /proc/cpuinfo (fpu: yes), MORPHEUS-CMD-EXIT 0, the reboot
+#     (reboot -f, reboot=k: exit status 0 with --on-reset exit); vgacon on
+#     the screen: tests/display_check reads the screenshot's 80x25 cells as
+#     text against the VGA font, light grey on black, and every row must be
+#     (a piece of) a line the kernel printed on the serial port, the reboot
+#     message among them;
+#  2. --vga fb, --jit off: vesafb binds the framebuffer at 0xfd000000 and
+#     fbcon takes the console over from the dummy console (dmesg on the
+#     serial port); the screenshot shows fbcon's 128x48 console likewise,
+#     read with the font fbcon draws with (Linux's copy of the VGA font,
+#     found in the decompressed kernel); and psmouse.ko binds the PS/2 mouse
+#     on the i8042's aux port (/proc/bus/input/devices).
+# MORPHEUS_LINUX_SOFT_BOOTS=1 runs the first boot only (the default in an
+# ASan build, where the boots are four times slower), 2 both. The guest is
+# cached in $MORPHEUS_LINUX_I386_CACHE (default:
+# ~/.cache/morpheus/linux-guest-i386).
+set -eu
+# shellcheck source=tests/lib.sh
+. "${SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+CHECK=$(dirname "$MORPHEUS")/tests/display_check
+[ -x "$CHECK" ] || fail "$CHECK is missing (make check builds it)"
+
+case $(info_field "soft engine") in
+available*) ;;
+*) skip "the soft engine is not available: $(info_field "soft engine")" ;;
+esac
+# Both boots take about 15 and 25 s in a -O2 build on the 2-core
+# development machine, but 60 and 120 s under ASan: in an ASan build (a
+# morpheus linked with libasan) only the first boot runs, unless
+# MORPHEUS_LINUX_SOFT_BOOTS says otherwise.
+boots=${MORPHEUS_LINUX_SOFT_BOOTS:-}
+if [ -z "$boots" ]; then
+	boots=2
+	if ldd "$MORPHEUS" 2>/dev/null | grep -q libasan; then
+		boots=1
+		echo "an ASan build: the first boot only (MORPHEUS_LINUX_SOFT_BOOTS=2 runs both)"
+	fi
+fi
+
+linux_guest i386
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-300}
+APPEND="console=tty0 console=ttyS0 reboot=k panic=-1"
+
+# boot NAME VGA JIT COMMAND: boots with morpheus.cmd=COMMAND (commas for
+# spaces), the screen in $WORK/NAME.png; checks the marker, the command's
+# exit status and the reboot.
+boot() {
+	start=$(date +%s)
+	run_guest "$1" --accel soft --jit "$3" --memory 256M --on-reset exit \
+		--vga "$2" --display none --screenshot "$WORK/$1.png" \
+		--kernel "$LINUX_DIR/bzImage" --initrd "$LINUX_DIR/initramfs.cpio.gz" \
+		--append "$APPEND morpheus.cmd=$4"
+	echo "$1: the boot took $(($(date +%s) - start)) s (--jit $3)"
+	expect_exact_line "MORPHEUS-LINUX-UP"
+	expect_exact_line "morpheus.cmd: $(echo "$4" | tr , ' ')"
+	expect_exact_line "MORPHEUS-CMD-EXIT 0"
+	expect_status 0 "reboot -f resets the machine, and --on-reset exit ends the run"
+}
+
+# screen NAME CELL_WIDTH ROWS [FONT]: the screenshot, read as text in light
+# grey on black (tests/display_check) with the VGA font or the one in FONT,
+# shows the kernel's console: at least ROWS rows of text, each (a piece of)
+# a line of the serial output ('?' for a cell that is no glyph: the
+# cursor), the reboot message among them.
+screen() {
+	"$CHECK" "$WORK/$1.png" <<-EOF || fail "$1.png does not show the kernel's console"
+		${4:+font $4}
+		grid $2 aaaaaa 000000
+		find reboot: Restarting system
+		screen $WORK/$1.screen
+	EOF
+	echo "$1.png reads:"
+	sed 's/^/# /' "$WORK/$1.screen"
+	rows=0
+	while IFS= read -r row; do
+		[ -n "$row" ] || continue
+		rows=$((rows + 1))
+		re=$(printf '%s\n' "$row" | sed 's/[][\.*^$]/\\&/g; s/?/./g')
+		grep -q -e "$re" "$OUT" ||
+			fail "$1.png: the row \"$row\" is no part of a line on the serial console"
+	done <"$WORK/$1.screen"
+	[ "$rows" -ge "$3" ] || fail "$1.png: $rows rows of text, expected at least $3"
+}
+
+# 1. vgacon, tier 1 on.
+boot text text on 'uname,-m;grep,^fpu,/proc/cpuinfo'
+expect_exact_line "i686"
+grep -q '^fpu[[:space:]]*: yes$' "$OUT" || fail "/proc/cpuinfo does not say fpu: yes"
+grep -q '^fpu_exception[[:space:]]*: yes$' "$OUT" || fail "/proc/cpuinfo does not say fpu_exception: yes"
+expect_line "Console: colour VGA+ 80x25"
+screen text 9 24
+
+if [ "$boots" -lt 2 ]; then
+	echo "PASS: Linux (i386) booted on the soft engine, vgacon on the screen (MORPHEUS_LINUX_SOFT_BOOTS=$boots: the framebuffer boot left out)"
+	exit 0
+fi
+
+# 2. vesafb and fbcon, the PS/2 mouse (psmouse probes it in the background
+# after insmod: wait for it up to 10 s); tier 0 only.
+boot fb fb off 'dmesg|grep,-i,-e,vesafb,-e,fbcon,-e,frame.buffer,-e,console;insmod,/lib/modules/psmouse.ko;for,i,in,1,2,3,4,5,6,7,8,9,10;do,grep,-q,Mouse,/proc/bus/input/devices&&break;sleep,1;done;cat,/proc/bus/input/devices'
+expect_line "vesafb: framebuffer at 0xfd000000"
+expect_line "fb0: VESA VGA frame buffer device"
+expect_line "Console: colour dummy device 80x25"
+expect_line "Console: switching to colour frame buffer device 128x48"
+grep -q '^N: Name=".*PS/2.*Mouse"$' "$OUT" || fail "no PS/2 mouse in /proc/bus/input/devices"
+grep -q '^H: Handlers=.*mouse0' "$OUT" || fail "the PS/2 mouse has no mouse0 handler"
+# fbcon draws with Linux's own copy of the VGA font, not console-data's:
+# take it from the kernel (the xz stream of the bzImage decompressed).
+if ! command -v xz >/dev/null 2>&1; then
+	echo "SKIP: xz is missing (Debian package xz-utils): fbcon's screen not read"
+else
+	offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$LINUX_DIR/bzImage" | head -n 1 | cut -d: -f1)
+	[ -n "$offset" ] || fail "no xz stream in $LINUX_DIR/bzImage"
+	tail -c +$((offset + 1)) "$LINUX_DIR/bzImage" | xz -dc >"$WORK/vmlinux" 2>/dev/null || :
+	screen fb 8 46 "$WORK/vmlinux"
+fi
+echo "PASS: Linux (i386) booted on the soft engine: vgacon, vesafb and fbcon on the screen, the PS/2 mouse bound"
