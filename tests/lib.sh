@@ -103,20 +103,45 @@ line_after() {
 	sed -n "s/^$1//p" "$OUT" | head -n 1
 }
 
-# linux_guest ARCH: fetches Debian's kernel and the busybox initramfs of
-# ARCH (amd64 or i386) with scripts/get-linux-guest into a cache kept across
-# runs ($MORPHEUS_LINUX_CACHE, default ~/.cache/morpheus/linux-guest, for
-# amd64; $MORPHEUS_LINUX_I386_CACHE, default .../linux-guest-i386, for i386)
-# and sets LINUX_DIR to it; skips the test, with the script's last words,
-# when they cannot be fetched.
-linux_guest() {
+# linux_guest_fetch ARCH: fetches Debian's kernel and the busybox
+# initramfs of ARCH (amd64 or i386) with scripts/get-linux-guest into a
+# cache kept across runs ($MORPHEUS_LINUX_CACHE, default
+# ~/.cache/morpheus/linux-guest, for amd64; $MORPHEUS_LINUX_I386_CACHE,
+# default .../linux-guest-i386, for i386) and sets LINUX_DIR to it; when
+# they cannot be fetched, prints the script's output, sets LINUX_UNAVAILABLE
+# to its last words and returns 1.
+linux_guest_fetch() {
 	case $1 in
 	amd64) LINUX_DIR=${MORPHEUS_LINUX_CACHE:-${HOME:-/tmp}/.cache/morpheus/linux-guest} ;;
 	*) LINUX_DIR=${MORPHEUS_LINUX_I386_CACHE:-${HOME:-/tmp}/.cache/morpheus/linux-guest-$1} ;;
 	esac
 	if ! sh "$SRCDIR/scripts/get-linux-guest" --arch "$1" "$LINUX_DIR" >"$WORK/get-linux-guest.log" 2>&1; then
 		sed 's/^/> /' "$WORK/get-linux-guest.log"
-		skip "could not fetch the $1 Linux guest: $(tail -n 1 "$WORK/get-linux-guest.log")"
+		LINUX_UNAVAILABLE="could not fetch the $1 Linux guest: $(tail -n 1 "$WORK/get-linux-guest.log")"
+		return 1
 	fi
 	grep -v '^W: Download is performed unsandboxed' "$WORK/get-linux-guest.log" || :
+}
+
+# linux_guest ARCH: linux_guest_fetch, or skips the test saying why.
+linux_guest() {
+	linux_guest_fetch "$1" || skip "$LINUX_UNAVAILABLE"
+}
+
+# linux_font FILE: writes the decompressed kernel of $LINUX_DIR/bzImage
+# (its xz stream, as Debian builds it) to FILE, where tests/display_check
+# finds the 8x16 font fbcon draws with ("font FILE"). Returns 1, saying
+# why, without xz or an xz stream.
+linux_font() {
+	if ! command -v xz >/dev/null 2>&1; then
+		echo "xz is missing (Debian package xz-utils)"
+		return 1
+	fi
+	offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$LINUX_DIR/bzImage" | head -n 1 | cut -d: -f1)
+	if [ -z "$offset" ]; then
+		echo "no xz stream in $LINUX_DIR/bzImage"
+		return 1
+	fi
+	# xz stops with an error at the padding after the stream.
+	tail -c +$((offset + 1)) "$LINUX_DIR/bzImage" | xz -dc >"$1" 2>/dev/null || :
 }

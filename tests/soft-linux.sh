@@ -122,13 +122,10 @@ expect_line "Console: switching to colour frame buffer device 128x48"
 grep -q '^N: Name=".*PS/2.*Mouse"$' "$OUT" || fail "no PS/2 mouse in /proc/bus/input/devices"
 grep -q '^H: Handlers=.*mouse0' "$OUT" || fail "the PS/2 mouse has no mouse0 handler"
 # fbcon draws with Linux's own copy of the VGA font, not console-data's:
-# take it from the kernel (the xz stream of the bzImage decompressed).
-if ! command -v xz >/dev/null 2>&1; then
-	echo "SKIP: xz is missing (Debian package xz-utils): fbcon's screen not read"
-else
-	offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$LINUX_DIR/bzImage" | head -n 1 | cut -d: -f1)
-	[ -n "$offset" ] || fail "no xz stream in $LINUX_DIR/bzImage"
-	tail -c +$((offset + 1)) "$LINUX_DIR/bzImage" | xz -dc >"$WORK/vmlinux" 2>/dev/null || :
+# take it from the kernel.
+if why=$(linux_font "$WORK/vmlinux"); then
 	screen fb 8 46 "$WORK/vmlinux"
+else
+	echo "SKIP: fbcon's screen not read: $why"
 fi
 echo "PASS: Linux (i386) booted on the soft engine: vgacon, vesafb and fbcon on the screen, the PS/2 mouse bound"
