@@ -30,6 +30,11 @@ void cpu_state_reset(struct cpu_state *s)
 	s->dr[7] = 0x400;
 	s->pat = 0x0007040600070406ull;
 	s->misc_enable = 1;             /* fast strings */
+	/* The x87 as FNINIT leaves it (which is what firmware leaves): all
+	 * exceptions masked, double extended precision, round to nearest,
+	 * every register empty. */
+	s->fpu.fcw = 0x037f;
+	s->fpu.empty = 0xff;
 }
 
 void cpu_state_set_real(struct cpu_state *s, uint16_t cs, uint16_t ip, uint16_t sp)

@@ -45,6 +45,7 @@ struct cpu_dtable {
 
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
 #define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
@@ -66,6 +67,25 @@ struct cpu_dtable {
 #define RFLAGS_VM (1ull << 17)
 #define RFLAGS_FIXED (1ull << 1)
 
+/* One x87 data register: the 80-bit double extended format, laid out as
+ * in memory (FLD m80): significand (with its explicit integer bit), then
+ * sign and 15-bit exponent. */
+struct x87_reg {
+	uint64_t mant;
+	uint16_t sign_exp;
+};
+
+/* The x87 FPU (cpu/soft_x87.c). */
+struct cpu_fpu {
+	uint16_t fcw;            /* control word */
+	uint16_t fsw;            /* status word; TOP is bits 11-13 */
+	uint8_t empty;           /* bit i: physical register R<i> is empty (tag 11) */
+	uint16_t fop;            /* the last non-control instruction: 11 opcode bits */
+	uint16_t fcs, fds;       /* its CS and its memory operand's segment selector */
+	uint32_t fip, fdp;       /* its offset and its memory operand's offset */
+	struct x87_reg r[8];     /* physical registers R0-R7 (ST(i) is R[(TOP + i) & 7]) */
+};
+
 struct cpu_state {
 	uint64_t gpr[CPU_NR_GPRS];
 	uint64_t rip, rflags;
@@ -83,6 +103,7 @@ struct cpu_state {
 	uint64_t mtrr_fixed[11]; /* 0x250, 0x258, 0x259, 0x268-0x26F */
 	uint64_t mtrr_var[16];   /* PHYSBASE0, PHYSMASK0, ... PHYSMASK7 (0x200-0x20F) */
 	uint64_t misc_enable;
+	struct cpu_fpu fpu;
 };
 
 /* The power-on state of an x86 CPU: real mode, CS:IP = F000:FFF0 with CS

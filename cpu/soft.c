@@ -82,6 +82,10 @@ struct soft_engine {
 	struct ir_builder *ir;          /* translation scratch space */
 	struct jit_native *native;      /* tier 1 (--jit on, eager), or NULL */
 	struct jit_batch eager;         /* --jit eager: blocks to compile now */
+	/* The code cache generation the engine loop last saw (kept here, not
+	 * in soft_loop: a fault restarts soft_loop, and a generation that
+	 * looked new would release tier 1's regions under live blocks). */
+	uint64_t seen_generation;
 	csh capstone;                   /* --trace in_asm */
 	bool capstone_open;
 	int capstone_mode;
@@ -364,7 +368,6 @@ static void soft_loop(struct soft_engine *e)
 	struct soft_cpu *cpu = &e->cpu;
 	struct machine *m = cpu->m;
 	struct jit_exit last = { NULL, -1 };
-	uint64_t last_generation = 0;
 
 	for (;;) {
 		atomic_store_explicit(&cpu->exit_request, 0, memory_order_relaxed);
@@ -395,10 +398,12 @@ static void soft_loop(struct soft_engine *e)
 		 * page or be dropped on CR3 writes (the jump cache is, with
 		 * the TLB: soft_cpu_flush_tlb). */
 		uint64_t generation = jit_cache_generation(e->cache);
-		if (generation != last_generation) {   /* a flush: the pointers are stale */
+		bool flushed = generation != e->seen_generation;
+		if (flushed) {   /* a flush: the pointers are stale */
 			memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 			if (e->native)
 				jit_native_drop_all(e->native);
+			e->seen_generation = generation;
 		}
 		if (e->native) {
 			struct jit_cache_stats cs;
@@ -410,7 +415,7 @@ static void soft_loop(struct soft_engine *e)
 			}
 		}
 		cpu->jmp_cache[soft_jmp_hash(b->cs_base + eip)] = b;
-		if (last.from && last.slot >= 0 && generation == last_generation && last.from->valid &&
+		if (last.from && last.slot >= 0 && !flushed && last.from->valid &&
 		    jit_block_link_ok(last.from, b))
 			last.from->chain[last.slot] = b;
 		bool step = b->mode & JIT_MODE_STEP, tf = false, rf = false;
@@ -429,7 +434,6 @@ static void soft_loop(struct soft_engine *e)
 		else
 			jit_interp_run(cpu, b, &last);
 		cpu->cur_block = NULL;
-		last_generation = generation;
 		if (step) {
 			soft_debug_after(cpu, b, tf, rf);
 			last.from = NULL;

@@ -314,4 +314,25 @@ int soft_msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t value);
 void soft_sysenter(struct soft_cpu *cpu);
 void soft_sysexit(struct soft_cpu *cpu);
 
+/* ---- cpu/soft_x87.c ---- */
+
+/* The helper X87's imm: the escape byte's low 3 bits (D8-DF), ModRM, a
+ * 32-bit operand size, the memory operand's segment register. */
+#define SOFT_X87_IMM(esc, modrm, opsize, seg) \
+	((uint32_t)((esc) & 7) | (uint32_t)(modrm) << 3 | (uint32_t)((opsize) == 4) << 11 | (uint32_t)(seg) << 12)
+/* Runs one x87 instruction (imm: SOFT_X87_IMM) whose memory operand, if
+ * any, is at linear address lin, segment offset `offset`; eip is the
+ * instruction's own offset (the FPU instruction pointer). Raises #NM,
+ * #MF, and the memory operand's faults. */
+void soft_x87_execute(struct soft_cpu *cpu, uint32_t imm, uint32_t lin, uint32_t offset, uint32_t eip);
+/* WAIT/FWAIT: #NM with CR0.TS and MP, then a pending x87 exception. */
+void soft_x87_wait(struct soft_cpu *cpu);
+/* FNINIT's state. */
+void soft_x87_init(struct cpu_fpu *f);
+/* The size of the memory operand of x87 instruction (esc, modrm) with
+ * operand size opsize (the environment formats), 0 for register forms;
+ * and whether it writes it. */
+unsigned soft_x87_operand_bytes(unsigned esc, unsigned modrm, unsigned opsize);
+bool soft_x87_stores(unsigned esc, unsigned modrm);
+
 #endif

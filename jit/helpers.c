@@ -30,13 +30,13 @@
 /* The CPUID identity of the soft engine (see docs/design.md). */
 #define SOFT_CPUID_VENDOR "GenuineIntel"
 #define SOFT_CPUID_SIGNATURE "morpheus sft"     /* 12 bytes: leaf 0x40000000 */
-#define SOFT_CPUID_BRAND "morpheus soft P6-class integer CPU"
+#define SOFT_CPUID_BRAND "morpheus soft P6-class CPU"
 #define SOFT_CPUID_VERSION 0x00000619u          /* family 6, model 1, stepping 9 */
-/* EDX of leaf 1: PSE (3), TSC (4), MSR (5), PAE (6), CX8 (8), APIC (9),
- * SEP (11), MTRR (12), PGE (13), CMOV (15), PAT (16), PSE-36 (17). No FPU,
- * VME, DE, MCE/MCA. (Family 6 model 1 stepping 9: SEP is not the Pentium
+/* EDX of leaf 1: FPU (0), PSE (3), TSC (4), MSR (5), PAE (6), CX8 (8), APIC (9),
+ * SEP (11), MTRR (12), PGE (13), CMOV (15), PAT (16), PSE-36 (17). No
+ * VME, DE, MCE/MCA, MMX, FXSR, SSE. (Family 6 model 1 stepping 9: SEP is not the Pentium
  * Pro's "model < 3, stepping < 3" that software must ignore.) */
-#define SOFT_CPUID_FEATURES ((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | \
+#define SOFT_CPUID_FEATURES ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | \
 			     (1u << 11) | (1u << 12) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17))
 /* EDX of leaf 0x80000001: NX (20); no SYSCALL, no long mode. */
 #define SOFT_CPUID_EXT_FEATURES (1u << 20)
@@ -824,18 +824,17 @@ static uint32_t h_dtable(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_
 	return 0;
 }
 
-static uint32_t h_fpu(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+static uint32_t h_x87(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
 {
-	(void)a; (void)b; (void)c;
-	uint64_t cr0 = cpu->s.cr0;
-	bool ts = cr0 & (1u << 3), em = cr0 & (1u << 2), mp = cr0 & CR0_MP;
-	if (imm == 1) {          /* WAIT/FWAIT */
-		if (ts && mp)
-			soft_raise(cpu, EXC_NM, false, 0);
-		return 0;
-	}
-	/* No x87: #NM where CR0 asks for it, else #UD. */
-	soft_raise(cpu, em || ts ? EXC_NM : EXC_UD, false, 0);
+	soft_x87_execute(cpu, imm, a, b, c);
+	return 0;
+}
+
+static uint32_t h_fwait(struct soft_cpu *cpu, uint32_t imm, uint32_t a, uint32_t b, uint32_t c)
+{
+	(void)imm; (void)a; (void)b; (void)c;
+	soft_x87_wait(cpu);
+	return 0;
 }
 
 const struct jit_helper_info jit_helpers[JIT_NR_HELPERS] = {

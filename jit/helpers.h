@@ -71,7 +71,8 @@ typedef uint32_t (*jit_helper_fn)(struct soft_cpu *cpu, uint32_t imm, uint32_t a
 	X(SYSEXIT, h_sysexit, IR_MAY_FAULT, "SYSEXIT") \
 	X(CLTS, h_clts, 0, "clears CR0.TS") \
 	X(DTABLE, h_dtable, IR_MAY_FAULT, "imm = 0 LGDT, 1 LIDT, 2 SGDT, 3 SIDT | operand size << 8; a = linear address") \
-	X(FPU, h_fpu, IR_MAY_FAULT, "imm = 1 for WAIT; #NM when CR0 says so, else #UD")
+	X(X87, h_x87, IR_READS_FLAGS | IR_MAY_FAULT, "imm = SOFT_X87_IMM; a = linear address, b = offset of the memory operand, c = EIP (cpu/soft_x87.c)") \
+	X(FWAIT, h_fwait, IR_MAY_FAULT, "WAIT: #NM with CR0.TS and MP, #MF when an x87 exception is pending")
 
 enum jit_helper {
 #define JIT_HELPER_ENUM(name, fn, props, text) JIT_HELPER_##name,

@@ -1103,6 +1103,24 @@ static void tr_flag_op(struct tr *tr)
 }
 
 /* CMC: CF ^= 1. */
+/* x87 (D8-DF): one helper call (cpu/soft_x87.c) with the memory
+ * operand's linear address (its whole span limit-checked) and offset, and
+ * the instruction's EIP for the FPU instruction pointer. */
+static void tr_x87(struct tr *tr)
+{
+	const struct insn *in = tr->in;
+	unsigned esc = in->opcode & 7;
+	unsigned len = soft_x87_operand_bytes(esc, in->modrm, in->opsize);
+	uint16_t lin = 0, off = 0;
+	if (len) {
+		lin = ea_linear(tr, 0, len);
+		off = ea_offset(tr);
+	}
+	helper(tr, JIT_HELPER_X87, SOFT_X87_IMM(esc, in->modrm, in->opsize, in->mem.seg), lin, off,
+	       movi(tr, tr->eip));
+	tr->stored = soft_x87_stores(esc, in->modrm);
+}
+
 static void tr_cmc(struct tr *tr)
 {
 	set_flags(tr, alu(tr, IR_XOR, get_flags(tr), movi(tr, FLAG_CF)), FLAG_CF);
@@ -1500,8 +1518,8 @@ static void tr_insn(struct tr *tr)
 		break;
 	case X86_OP_IN: case X86_OP_OUT: tr_io(tr); break;
 	case X86_OP_NOP: case X86_OP_PAUSE: break;
-	case X86_OP_WAIT: helper(tr, JIT_HELPER_FPU, 1, 0, 0, 0); break;
-	case X86_OP_FPU: helper(tr, JIT_HELPER_FPU, 0, 0, 0, 0); tr->end = true; break;
+	case X86_OP_WAIT: helper(tr, JIT_HELPER_FWAIT, 0, 0, 0, 0); break;
+	case X86_OP_FPU: tr_x87(tr); break;
 	case X86_OP_HLT: {
 		if (tr->cpl > 0) {
 			raise_exc(tr, EXC_GP, true, 0);   /* privileged */
@@ -1520,7 +1538,16 @@ static void tr_insn(struct tr *tr)
 	case X86_OP_ARPL: case X86_OP_SYSENTER: case X86_OP_SYSEXIT: case X86_OP_RSM:
 		tr_system(tr);
 		break;
-	default:   /* INVALID, UD, SIMD, OTHER */
+	case X86_OP_OTHER:
+		/* LFENCE, MFENCE, SFENCE (0F AE E8-FF): every access is already
+		 * in order on one vCPU. Linux uses MFENCE after arming the APIC
+		 * TSC-deadline timer without checking for SSE2. */
+		if (in->map == 1 && in->opcode == 0xae && in->modrm >= 0xe8 &&
+		    !(in->prefixes & (PFX_OPSIZE | PFX_REP | PFX_REPNE)))
+			break;
+		raise_exc(tr, EXC_UD, false, 0);
+		break;
+	default:   /* INVALID, UD, SIMD */
 		raise_exc(tr, EXC_UD, false, 0);
 		break;
 	}

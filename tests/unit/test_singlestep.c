@@ -306,11 +306,11 @@ static const char *explained_difference(struct runner *r, json_object *test, con
 	if (len > 0 && insn.op == X86_OP_MOV && insn.map == 0 && (insn.opcode == 0x8c || insn.opcode == 0x8e) &&
 	    ((insn.modrm >> 3) & 7) >= 4)
 		return "MOV with FS/GS: 386+ registers, #UD on the 286";
-	/* The soft engine models a P6 without x87 (CPUID.1:EDX.FPU = 0,
-	 * docs/design.md): ESC raises #UD or #NM; the 286 without a 287 runs
-	 * ESC as a no-op (or faults on its memory operand). */
+	/* The vectors were recorded on a 286 without a 287, which runs ESC as
+	 * a no-op (or faults on its memory operand); the soft engine has an
+	 * x87 (cpu/soft_x87.c). */
 	if (len > 0 && insn.op == X86_OP_FPU)
-		return "x87 instruction: no FPU in the soft engine yet";
+		return "x87 instruction: the 286 had no 287, the soft engine has an x87";
 	/* The 286 raises #GP(13) for an instruction longer than 10 bytes; the
 	 * limit is 15 bytes from the 386 on (SDM vol. 2, 2.3.11 "... 15 bytes";
 	 * vol. 3, 22.x "Instruction Length Limit"). */
