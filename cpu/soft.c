@@ -23,9 +23,8 @@
  *   leaves compiled code and chained blocks at the next block end. HLT
  *   sleeps on a condition variable until a kick (an idle guest costs no
  *   host CPU).
- * - CPUID: a P6-family "GenuineIntel" without x87 (FPU instructions raise
- *   #NM when CR0.EM or CR0.TS say so, else #UD) with what it implements:
- *   PSE, TSC, MSR, PAE, CX8, APIC, SEP, MTRR, PGE, CMOV, PAT, PSE-36, NX,
+ * - CPUID: a P6-family "GenuineIntel" with what it implements: FPU
+ *   (cpu/soft_x87.c), PSE, TSC, MSR, PAE, CX8, APIC, SEP, MTRR, PGE, CMOV, PAT, PSE-36, NX,
  *   the hypervisor bit and leaf 0x40000000 "morpheus sft" (jit/helpers.c,
  *   docs/protected-mode.md).
  * - The TSC counts retired guest instructions (deterministic: the same in
@@ -536,7 +535,7 @@ static int soft_create(struct machine *m, struct error *err)
 	if (!e)
 		return error_set(err, -ENOMEM, "soft: out of memory");
 	e->ir = malloc(sizeof(*e->ir));
-	e->cache = jit_cache_create(JIT_CACHE_DEFAULT_BYTES);
+	e->cache = jit_cache_create(m->cfg.jit_cache_bytes ? m->cfg.jit_cache_bytes : JIT_CACHE_DEFAULT_BYTES);
 	if (!e->ir || !e->cache) {
 		jit_cache_destroy(e->cache);
 		free(e->ir);

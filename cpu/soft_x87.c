@@ -18,6 +18,7 @@
 
 #include "cpu/soft_cpu.h"
 #include "cpu/x87_host.h"
+#include "hw/ferr.h"
 #include "hw/machine.h"
 
 /* Status word bits. */
@@ -41,9 +42,6 @@
 
 /* The QNaN floating-point indefinite, a masked invalid operation's result. */
 static const struct x87_reg x87_indefinite = { 0xc000000000000000ull, 0xffff };
-
-/* The PC/AT's FERR# line: IRQ 13, cleared by a write to port 0xF0. */
-#define X87_FERR_IRQ 13
 
 /* ---- the register stack ---- */
 
@@ -633,7 +631,7 @@ static void fpu_check_pending(struct soft_cpu *cpu)
 		return;
 	if (cpu->s.cr0 & CR0_NE)
 		soft_raise(cpu, EXC_MF, false, 0);
-	machine_set_irq(cpu->m, X87_FERR_IRQ, 1);
+	machine_set_irq(cpu->m, FERR_IRQ, 1);   /* hw/ferr.c */
 }
 
 void soft_x87_wait(struct soft_cpu *cpu)

@@ -4,6 +4,7 @@
 
 #include "hw/debugexit.h"
 #include "hw/fb.h"
+#include "hw/ferr.h"
 #include "hw/i8042.h"
 #include "hw/machine.h"
 #include "hw/port92.h"
@@ -23,6 +24,7 @@ int pc_create_devices(struct machine *m, struct error *err)
 	    (rc = debugexit_create(m, DEBUGEXIT_PORT, err)) < 0 ||
 	    (rc = post_create(m, err)) < 0 ||
 	    (rc = port92_create(m, err)) < 0 ||
+	    (rc = ferr_create(m, err)) < 0 ||
 	    (rc = i8042_create(m, err)) < 0 ||
 	    (rc = rtc_create(m, err)) < 0 ||
 	    (rc = vga_create(m, err)) < 0 ||

@@ -16,6 +16,10 @@
 #               on port 0x61.
 #   debug.asm   #DB: the single-step trap (also after POPF and across INT
 #               n), instruction breakpoints with RF, data breakpoints.
+#   x87.asm     the x87 as the system sees it: CPUID, rounding control,
+#               FCOMI flags, FXAM, masked stack overflow, #NM (TS, MP, EM),
+#               #MF at the next waiting instruction with FNSTENV's pointers,
+#               IRQ 13 and port 0xF0 with CR0.NE clear.
 #
 # kvm: where it runs supervisor code at hardware speed (VT-x/AMD-V), its
 # output must be the same. Where it emulates CPL-0 code in the host kernel
@@ -153,4 +157,21 @@ sed -n '/^step:/,/^  eip=00100228/p' "$WORK/debug.soft" | diff -u "$WORK/debug.e
 	fail "debug: the #DB log differs from the expected one (-)"
 echo "debug: the #DB log is the expected one"
 run_kvm debug 1
+run_tiers x87 1
+# worked out from the SDM (vol. 1 ch. 8, vol. 2) and the listing (nasm -l):
+# 1/3 rounded to 64 then 53 bits; FIST of 2.5/-2.5 under RC nearest, down,
+# up, zero; FCOMI ZF PF CF; FXAM C3 C2 C0 = 011 (infinity); a ninth push:
+# IE SF C1, TOP 7, the indefinite; #NM at nm1, nm2 and nm3; #MF at mf_at
+# with ZE ES B and TOP 6, FIP = mf_div, FOP DE F9, FCS 0x08.
+for line in 'cpuid: fpu=1' 'div: 1/3=3FD5555555555555' \
+	'fist: rc=0 2.5->00000002 -2.5->FFFFFFFE' 'fist: rc=1 2.5->00000002 -2.5->FFFFFFFD' \
+	'fist: rc=2 2.5->00000003 -2.5->FFFFFFFE' 'fist: rc=3 2.5->00000002 -2.5->FFFFFFFE' \
+	'fcomi: 2>1 flags=00 nan flags=45' 'fxam: +inf cc=0500' 'stack: sw=3A41 st0=FFF8000000000000' \
+	'nm: count=3 at 00100310 00100322 0010032F' \
+	'mf: count=1 at 001003DA sw=B084 fip=001003D3 fcs_fop=06F90008' \
+	'ferr: irq13 count=1 mf count=1'; do
+	grep -q -x -F -- "$line" "$WORK/x87.soft" || fail "x87: no line \"$line\""
+done
+echo "x87: the expected values are there"
+run_kvm x87 1
 echo "PASS: the system guests agree under soft --jit off, eager and on"
