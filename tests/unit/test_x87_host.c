@@ -89,7 +89,6 @@
 #include "tests/unit/host32.h"
 
 #include <capstone/capstone.h>
-#include <cpuid.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -957,21 +956,13 @@ struct bench {
 	stack_t old_stack;
 };
 
-static bool host_is_amd(void)
-{
-	unsigned a, b, c, d;
-	if (!__get_cpuid(0, &a, &b, &c, &d))
-		return false;
-	return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;   /* "AuthenticAMD" */
-}
-
 static bool bench_init(struct bench *b)
 {
 	memset(b, 0, sizeof(*b));
 	if (!host32_init(&b->host))
 		return false;
 	b->capstone_open = cs_open(CS_ARCH_X86, CS_MODE_32, &b->capstone) == CS_ERR_OK;
-	b->host_amd = host_is_amd();
+	b->host_amd = host32_is_amd();
 	b->self = getenv("X87_HOST_SELF") != NULL;
 	b->show_known = getenv("X87_HOST_SHOW_KNOWN") != NULL;
 	b->show_notes = getenv("X87_HOST_SHOW_NOTES") != NULL;
