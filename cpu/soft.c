@@ -535,7 +535,7 @@ static int soft_create(struct machine *m, struct error *err)
 	if (!e)
 		return error_set(err, -ENOMEM, "soft: out of memory");
 	e->ir = malloc(sizeof(*e->ir));
-	e->cache = jit_cache_create(JIT_CACHE_DEFAULT_BYTES);
+	e->cache = jit_cache_create(m->cfg.jit_cache_bytes ? m->cfg.jit_cache_bytes : JIT_CACHE_DEFAULT_BYTES);
 	if (!e->ir || !e->cache) {
 		jit_cache_destroy(e->cache);
 		free(e->ir);

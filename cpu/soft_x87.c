@@ -92,6 +92,14 @@ static void fpu_push(struct cpu_fpu *f, struct x87_reg v)
 
 /* ---- the status word and exceptions ---- */
 
+/* A control word as loaded (FLDCW, FLDENV, FRSTOR): bit 6 reads as 1,
+ * bits 7 and 13-15 as 0 (as on the hosts tests/unit/test_x87_host.c ran
+ * on). */
+static uint16_t fpu_control_word(uint32_t v)
+{
+	return (uint16_t)((v & 0x1f3f) | 0x0040);
+}
+
 static void fpu_set_cc(struct cpu_fpu *f, unsigned mask, unsigned value)
 {
 	f->fsw = (uint16_t)((f->fsw & ~mask) | (value & mask));
@@ -129,16 +137,26 @@ static bool fpu_overflow(struct cpu_fpu *f)
 	return f->fcw & FSW_IE;
 }
 
+/* Which unmasked exceptions suppress the result: invalid operation,
+ * denormal operand, zero divide; for a store to memory also overflow and
+ * underflow; for a load from m32fp/m64fp not the denormal one (the value
+ * is pushed, and #MF follows). */
+#define FPU_STOP_REG (FSW_IE | FSW_DE | FSW_ZE)
+#define FPU_STOP_MEM (FPU_STOP_REG | FSW_OE | FSW_UE)
+#define FPU_STOP_LOAD (FSW_IE | FSW_ZE)
+
 /* Merges the exception flags of a host instruction (sw); true when its
- * result is to be written: no unmasked invalid, denormal or zero-divide
- * exception, and for a memory destination no unmasked overflow or
- * underflow either. */
-static bool fpu_host_flags(struct cpu_fpu *f, uint16_t sw, bool to_memory)
+ * result is to be written: none of `stop` raised unmasked. A suppressed
+ * result clears C1 (no rounding happened). */
+static bool fpu_host_flags(struct cpu_fpu *f, uint16_t sw, unsigned stop)
 {
 	unsigned raised = sw & FSW_EXCEPTIONS;
 	fpu_flag(f, raised);
-	unsigned stop = FSW_IE | FSW_DE | FSW_ZE | (to_memory ? FSW_OE | FSW_UE : 0);
-	return !(raised & ~f->fcw & stop);
+	if (raised & ~f->fcw & stop) {
+		fpu_set_cc(f, FSW_C1, 0);
+		return false;
+	}
+	return true;
 }
 
 /* Runs op with ST(0) = a and ST(1) = b. */
@@ -227,7 +245,7 @@ static void fpu_load(struct cpu_fpu *f, enum x87_host_op op, const uint8_t *buf,
 	struct x87_host h = { 0 };
 	memcpy(h.mem, buf, n);
 	uint16_t sw = fpu_run(f, op, &h);
-	if (fpu_host_flags(f, sw, false)) {
+	if (fpu_host_flags(f, sw, FPU_STOP_LOAD)) {
 		fpu_push(f, h.r0);
 		fpu_set_cc(f, FSW_C1, 0);
 	}
@@ -273,7 +291,7 @@ static void fpu_store(struct soft_cpu *cpu, struct cpu_fpu *f, enum x87_host_op 
 	} else {
 		struct x87_host h = { .a = *fpu_st(f, 0) };
 		uint16_t sw = fpu_run(f, op, &h);
-		if (!fpu_host_flags(f, sw, true))
+		if (!fpu_host_flags(f, sw, FPU_STOP_MEM))
 			return;
 		memcpy(out, h.mem, n);
 		fpu_set_cc(f, FSW_C1, sw);
@@ -316,7 +334,7 @@ static void fpu_arith(struct cpu_fpu *f, enum x87_host_op op, unsigned d, unsign
 	}
 	struct x87_host h = { .a = *fpu_st(f, d), .b = *fpu_st(f, s) };
 	uint16_t sw = fpu_run(f, op, &h);
-	if (fpu_host_flags(f, sw, false)) {
+	if (fpu_host_flags(f, sw, FPU_STOP_REG)) {
 		fpu_set_st(f, d, h.r0);
 		fpu_set_cc(f, FSW_C1, sw);
 		if (pop)
@@ -335,7 +353,7 @@ static void fpu_arith_mem(struct cpu_fpu *f, enum x87_host_op op, const uint8_t 
 	struct x87_host h = { .a = *fpu_st(f, 0) };
 	memcpy(h.mem, buf, n);
 	uint16_t sw = fpu_run(f, op, &h);
-	if (fpu_host_flags(f, sw, false)) {
+	if (fpu_host_flags(f, sw, FPU_STOP_REG)) {
 		fpu_set_st(f, 0, h.r0);
 		fpu_set_cc(f, FSW_C1, sw);
 	}
@@ -349,8 +367,11 @@ static void fpu_compare(struct soft_cpu *cpu, struct cpu_fpu *f, enum x87_host_o
 {
 	unsigned cc;
 	if (fpu_empty(f, 0) || (!mem && fpu_empty(f, i))) {
-		if (!fpu_underflow(f))
+		if (!fpu_underflow(f)) {
+			if (eflags)
+				soft_cpu_set_flags(cpu, 0, FLAG_OF | FLAG_SF | FLAG_AF);
 			return;
+		}
 		cc = FSW_C0 | FSW_C2 | FSW_C3;
 	} else {
 		struct x87_host h = { .a = *fpu_st(f, 0) };
@@ -359,8 +380,11 @@ static void fpu_compare(struct soft_cpu *cpu, struct cpu_fpu *f, enum x87_host_o
 		else
 			h.b = *fpu_st(f, i);
 		uint16_t sw = fpu_run(f, op, &h);
-		if (!fpu_host_flags(f, sw, false))
+		if (!fpu_host_flags(f, sw, FPU_STOP_REG)) {
+			if (eflags)   /* OF, SF, AF are cleared whatever happens */
+				soft_cpu_set_flags(cpu, 0, FLAG_OF | FLAG_SF | FLAG_AF);
 			return;
+		}
 		cc = sw & (FSW_C0 | FSW_C2 | FSW_C3);
 	}
 	if (eflags) {
@@ -374,10 +398,21 @@ static void fpu_compare(struct soft_cpu *cpu, struct cpu_fpu *f, enum x87_host_o
 		fpu_pop(f);
 }
 
+/* Whether op reports an operand out of range (FSIN, FCOS, FSINCOS, FPTAN)
+ * or an incomplete reduction (FPREM, FPREM1) in C2: cleared unless it
+ * does; the other instructions leave C2 alone. */
+static bool fpu_sets_c2(enum x87_host_op op)
+{
+	return op == X87_SIN || op == X87_COS || op == X87_SINCOS || op == X87_PTAN || op == X87_PREM ||
+	       op == X87_PREM1;
+}
+
 /* A one-operand instruction on ST(0) (FSQRT, FSIN, F2XM1...): ST(0) =
- * the host's ST(0); C1 and C2 (out of range) from the host. */
+ * the host's ST(0); C1 (and C2: out of range) from the host. */
 static void fpu_unary(struct cpu_fpu *f, enum x87_host_op op)
 {
+	if (fpu_sets_c2(op))
+		fpu_set_cc(f, FSW_C2, 0);
 	if (fpu_empty(f, 0)) {
 		if (fpu_underflow(f))
 			fpu_set_st(f, 0, x87_indefinite);
@@ -385,9 +420,9 @@ static void fpu_unary(struct cpu_fpu *f, enum x87_host_op op)
 	}
 	struct x87_host h = { .a = *fpu_st(f, 0) };
 	uint16_t sw = fpu_run(f, op, &h);
-	if (fpu_host_flags(f, sw, false)) {
+	if (fpu_host_flags(f, sw, FPU_STOP_REG)) {
 		fpu_set_st(f, 0, h.r0);
-		fpu_set_cc(f, FSW_C1 | FSW_C2, sw);
+		fpu_set_cc(f, fpu_sets_c2(op) ? FSW_C1 | FSW_C2 : FSW_C1, sw);
 	}
 }
 
@@ -395,6 +430,8 @@ static void fpu_unary(struct cpu_fpu *f, enum x87_host_op op)
  * pushed; nothing happens when the operand is out of range (C2). */
 static void fpu_unary_push(struct cpu_fpu *f, enum x87_host_op op)
 {
+	if (fpu_sets_c2(op))
+		fpu_set_cc(f, FSW_C2, 0);
 	if (fpu_empty(f, 0)) {
 		if (fpu_underflow(f)) {
 			fpu_set_st(f, 0, x87_indefinite);
@@ -411,10 +448,10 @@ static void fpu_unary_push(struct cpu_fpu *f, enum x87_host_op op)
 	}
 	struct x87_host h = { .a = *fpu_st(f, 0) };
 	uint16_t sw = fpu_run(f, op, &h);
-	if (!fpu_host_flags(f, sw, false))
+	if (!fpu_host_flags(f, sw, FPU_STOP_REG))
 		return;
-	fpu_set_cc(f, FSW_C1 | FSW_C2, sw);
-	if (op != X87_XTRACT && (sw & FSW_C2))
+	fpu_set_cc(f, fpu_sets_c2(op) ? FSW_C1 | FSW_C2 : FSW_C1, sw);
+	if (fpu_sets_c2(op) && (sw & FSW_C2))
 		return;
 	fpu_set_st(f, 0, h.r1);
 	fpu_push(f, h.r0);
@@ -427,6 +464,8 @@ static void fpu_binary(struct cpu_fpu *f, enum x87_host_op op)
 {
 	bool to_st1 = op == X87_PATAN || op == X87_YL2X || op == X87_YL2XP1;
 	unsigned d = to_st1 ? 1 : 0;
+	if (fpu_sets_c2(op))
+		fpu_set_cc(f, FSW_C2, 0);
 	if (fpu_empty(f, 0) || fpu_empty(f, 1)) {
 		if (fpu_underflow(f)) {
 			fpu_set_st(f, d, x87_indefinite);
@@ -437,7 +476,7 @@ static void fpu_binary(struct cpu_fpu *f, enum x87_host_op op)
 	}
 	struct x87_host h = { .a = *fpu_st(f, 0), .b = *fpu_st(f, 1) };
 	uint16_t sw = fpu_run(f, op, &h);
-	if (!fpu_host_flags(f, sw, false))
+	if (!fpu_host_flags(f, sw, FPU_STOP_REG))
 		return;
 	fpu_set_st(f, d, h.r0);
 	if (op == X87_PREM || op == X87_PREM1)
@@ -516,7 +555,8 @@ static void fpu_cmov(struct soft_cpu *cpu, struct cpu_fpu *f, unsigned cc, bool 
 	if (negate)
 		take = !take;
 	if (fpu_empty(f, 0) || fpu_empty(f, i)) {
-		if (fpu_underflow(f) && take)
+		/* the masked response, whether the condition holds or not */
+		if (fpu_underflow(f))
 			fpu_set_st(f, 0, x87_indefinite);
 		return;
 	}
@@ -528,9 +568,12 @@ static void fpu_cmov(struct soft_cpu *cpu, struct cpu_fpu *f, unsigned cc, bool 
 
 void soft_x87_init(struct cpu_fpu *f)
 {
-	memset(f, 0, sizeof(*f));
+	/* the data registers keep their contents (SDM vol. 3, table 9-1) */
 	f->fcw = 0x037f;
+	f->fsw = 0;
 	f->empty = 0xff;
+	f->fop = f->fcs = f->fds = 0;
+	f->fip = f->fdp = 0;
 }
 
 /* The tag of one register (for the tag word): valid 0, zero 1, special 2
@@ -596,7 +639,7 @@ static unsigned fpu_env_load(struct soft_cpu *cpu, bool op32, const uint8_t *p)
 {
 	struct cpu_fpu *f = &cpu->s.fpu;
 	unsigned w = op32 ? 4 : 2;
-	f->fcw = (uint16_t)get_le(p, 2);
+	f->fcw = fpu_control_word(get_le(p, 2));
 	f->fsw = (uint16_t)get_le(p + w, 2);
 	unsigned tw = get_le(p + 2 * w, 2);
 	f->empty = 0;
@@ -664,7 +707,7 @@ static void fpu_d9_misc(struct soft_cpu *cpu, struct cpu_fpu *f, unsigned modrm)
 		}
 		struct x87_host h = { 0 };
 		uint16_t sw = fpu_run(f, ld_ops[modrm & 7], &h);
-		if (fpu_host_flags(f, sw, false)) {
+		if (fpu_host_flags(f, sw, FPU_STOP_REG)) {
 			fpu_push(f, h.r0);
 			fpu_set_cc(f, FSW_C1, 0);
 		}
@@ -722,15 +765,22 @@ static void fpu_register_form(struct soft_cpu *cpu, struct cpu_fpu *f, const str
 	case 1:
 		if (in->reg == 0) {                       /* FLD ST(i) */
 			if (fpu_empty(f, i)) {
+				/* underflow before overflow (SDM vol. 1, 8.7) */
 				if (fpu_underflow(f))
-					fpu_push_reg(f, x87_indefinite);
+					fpu_push(f, x87_indefinite);
 			} else {
 				fpu_push_reg(f, *fpu_st(f, i));
 			}
 		} else if (in->reg == 1) {
 			fpu_exchange(f, i);               /* FXCH */
-		} else if (in->reg == 3) {
-			fpu_store_reg(f, i, true);        /* FSTP1 (alias) */
+		} else if (in->reg == 3) {                /* FSTP1 (alias, not in the SDM) */
+			/* as AMD CPUs do: an empty ST(0) is no fault, ST(i)
+			 * is left alone and ST(0) popped */
+			if (fpu_empty(f, 0)) {
+				fpu_set_cc(f, FSW_C1, 0);
+				fpu_pop(f);
+			} else
+				fpu_store_reg(f, i, true);
 		} else {
 			fpu_d9_misc(cpu, f, in->modrm);
 		}
@@ -852,7 +902,7 @@ static void fpu_control_memory(struct soft_cpu *cpu, struct cpu_fpu *f, const st
 		break;
 	case 1 << 3 | 5:                                  /* FLDCW */
 		fpu_read(cpu, in->lin, buf, 2);
-		f->fcw = (uint16_t)get_le(buf, 2);
+		f->fcw = fpu_control_word(get_le(buf, 2));
 		fpu_update_summary(f);
 		break;
 	case 1 << 3 | 6:                                  /* FNSTENV */

@@ -63,6 +63,7 @@ struct machine_config {
 	bool bare_cpu;         /* test runners: no interrupt controllers or PIT (soft engine only) */
 	bool framebuffer;      /* --vga fb: add the linear framebuffer (hw/fb.h) */
 	uint8_t jit;           /* soft engine: --jit, enum jit_tier of jit/gccjit.h (0 = off) */
+	uint32_t jit_cache_bytes;   /* soft engine: code cache size (0: JIT_CACHE_DEFAULT_BYTES); tests */
 };
 
 struct e820_entry {

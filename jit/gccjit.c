@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cpu/alu.h"
 #include "cpu/soft_cpu.h"
@@ -1900,6 +1901,8 @@ void jit_region_release(struct jit_region *r)
 		gcc_jit_result_release(r->result);
 	if (r->dl)
 		dlclose(r->dl);
+	if (r->so_path[0] && !getenv("MORPHEUS_JIT_KEEP"))   /* kept: for perf annotate */
+		unlink(r->so_path);
 	free(r->blocks);
 	free(r);
 }

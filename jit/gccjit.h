@@ -54,6 +54,12 @@ bool jit_batch_has(const struct jit_batch *batch, const struct jit_block *b);
 struct jit_region {
 	void *result;                             /* gcc_jit_result, or NULL */
 	void *dl;                                 /* or the dlopen handle of its shared object */
+	/* That shared object's file, removed when the region is released,
+	 * not before: glibc's dlopen takes a file with the device and inode
+	 * of a loaded object for that object, and a removed file's inode
+	 * comes back for the next one (two regions then ran one's code, and
+	 * releasing one unmapped the other's). */
+	char so_path[96];
 	int (*fn)(struct soft_cpu *cpu, int entry);
 	struct jit_block **blocks;                /* entry i runs blocks[i] (the originals) */
 	unsigned nr_blocks;

@@ -418,13 +418,16 @@ struct jit_region *jit_worker_compile(struct jit_worker *w, const struct jit_bat
 		table[k] = (struct jit_block *)(uintptr_t)b;
 	}
 	region->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!getenv("MORPHEUS_JIT_KEEP"))   /* kept: for perf annotate */
+	if (region->dl)   /* removed with the region (jit_region_release) */
+		snprintf(region->so_path, sizeof(region->so_path), "%s", path);
+	else
 		unlink(path);
 	void *fn = region->dl ? dlsym(region->dl, "region") : NULL;
 	if (!fn) {
 		report(rep, region->dl ? "no function in the compiled object" : dlerror());
 		if (region->dl)
 			dlclose(region->dl);
+		unlink(path);
 		goto fail;
 	}
 	region->fn = (int (*)(struct soft_cpu *, int))fn;

@@ -163,12 +163,7 @@ int40_handler:
         section .data
         align   8
         MB32_GDT_FLAT
-gdt_desc:
-        dw      $ - gdt - 1
-        dd      gdt
-idt_desc:
-        dw      0x41 * 8 - 1
-        dd      idt
+        MB32_DESCRIPTORS 0x41
 log_n:  dd      0
         align   8
 watched: dd     0, 0

@@ -348,12 +348,7 @@ irq_spurious:
         section .data
         align   8
         MB32_GDT_FLAT
-gdt_desc:
-        dw      $ - gdt - 1
-        dd      gdt
-idt_desc:
-        dw      256 * 8 - 1
-        dd      idt
+        MB32_DESCRIPTORS 256
 pit_ticks:        dd 0
 rtc_ticks:        dd 0
 apic_pit_ticks:   dd 0

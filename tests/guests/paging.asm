@@ -512,12 +512,7 @@ no_fix: ret
         MB32_GDT_FLAT                   ; 0x08: code, 0x10: data, flat
         dw      103, tss_main - 0x100000, 0x8910, 0x0000   ; 0x18: the main task's TSS (base 0x10xxxx)
         dw      103, tss_df - 0x100000, 0x8910, 0x0000     ; 0x20: the double-fault task's
-gdt_desc:
-        dw      $ - gdt - 1
-        dd      gdt
-idt_desc:
-        dw      32 * 8 - 1
-        dd      idt
+        MB32_DESCRIPTORS 32
 pf_fix: dd      no_fix
 pf_count: dd    0
 pf_err: dd      0

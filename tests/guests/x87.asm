@@ -286,12 +286,7 @@ irq13_handler:
         section .data
         align   8
         MB32_GDT_FLAT
-gdt_desc:
-        dw      $ - gdt - 1
-        dd      gdt
-idt_desc:
-        dw      0x30 * 8 - 1
-        dd      idt
+        MB32_DESCRIPTORS 0x30
 three:  dd      3
         align   8
 two_and_half: dq 2.5

@@ -24,6 +24,7 @@
 #ifndef MORPHEUS_TESTS_HOST32_H
 #define MORPHEUS_TESTS_HOST32_H
 
+#include <cpuid.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -158,6 +159,15 @@ static inline void host32_run(struct host32 *h, const struct host32_regs *in, st
 	h->enter();
 	__asm__ volatile("" ::: "memory");
 	*out = *h->out;
+}
+
+/* Whether the host CPU is AMD's (vendor-specific undefined results). */
+static inline bool host32_is_amd(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(0, &a, &b, &c, &d))
+		return false;
+	return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;   /* "AuthenticAMD" */
 }
 
 #endif

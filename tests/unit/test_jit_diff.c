@@ -72,6 +72,9 @@ static const uint8_t fault_vectors[] = { 0, 3, 4, 5, 6, 13, INT_VECTOR };
 
 /* Defaults: programs per seed under eager (and on tier 0), and under kvm. */
 #define DEFAULT_PROGRAMS 60
+/* test_eager_small_cache: programs, and a code cache they overflow */
+#define SMALL_CACHE_PROGRAMS 30
+#define SMALL_CACHE_BYTES (256u << 10)
 #define DEFAULT_KVM_PROGRAMS 1000
 /* Seeds under eager: FIRST_SEED, FIRST_SEED + 1, ... (DEFAULT_SEEDS of
  * them, or MORPHEUS_JIT_DIFF_SEEDS). */
@@ -2188,9 +2191,11 @@ static uint64_t stats_number(const char *text, const char *label)
 
 /* Runs img on the soft engine (tier `jit`) or on kvm; the machine stays
  * for the comparison (run_done). */
-static void run_image(struct run *r, const struct image *img, const char *name, bool kvm, uint8_t jit)
+static void run_image(struct run *r, const struct image *img, const char *name, bool kvm, uint8_t jit,
+		      uint32_t cache_bytes)
 {
-	struct machine_config cfg = { .ram_size = img->ram_size, .smp = 1, .stop_on_hlt = !kvm, .jit = jit };
+	struct machine_config cfg = { .ram_size = img->ram_size, .smp = 1, .stop_on_hlt = !kvm, .jit = jit,
+				      .jit_cache_bytes = cache_bytes };
 	struct error err = { 0 };
 	memset(r, 0, sizeof(*r));
 	r->name = name;
@@ -2404,27 +2409,27 @@ static void maybe_dump(const struct image *img)
 	       img->code0);
 }
 
-/* Tier 0 against --jit eager: the same records, buffers, final state,
- * retired and exception counts; every block compiled, none left on tier
- * 0, every instruction retired on tier 1. */
-START_TEST(test_eager_matches_tier0)
+/* Tier 0 against --jit eager (a code cache of cache_bytes, 0: the
+ * default): the same records, buffers, final state, retired and exception
+ * counts; every block compiled, none left on tier 0, every instruction
+ * retired on tier 1; with a small cache, at least `flushes` flushes. */
+static void eager_matches_tier0(unsigned i, unsigned n, uint32_t cache_bytes, uint64_t flushes)
 {
 	uint32_t seed;
-	if (!seed_of((unsigned)_i, &seed))
+	if (!seed_of(i, &seed))
 		return;
-	unsigned n = env_unsigned("MORPHEUS_JIT_DIFF_PROGRAMS", DEFAULT_PROGRAMS);
 	struct image img;
 	double t0 = now_s();
 	image_build(&img, seed, n, false, env_only());
 	double gen_secs = now_s() - t0;
 	maybe_dump(&img);
 	struct run r0, r1;
-	run_image(&r0, &img, "tier0", false, JIT_TIER_OFF);
+	run_image(&r0, &img, "tier0", false, JIT_TIER_OFF, 0);
 	ck_assert_msg(r0.event == MACHINE_POWEROFF, "seed 0x%08x: tier 0 ended with event %d at %08" PRIx64,
 		      seed, r0.event, r0.after.rip);
 	check_all_ran(&img, &r0);
 	check_code_intact(&img, &r0);
-	run_image(&r1, &img, "eager", false, JIT_TIER_EAGER);
+	run_image(&r1, &img, "eager", false, JIT_TIER_EAGER, cache_bytes);
 	ck_assert_msg(r1.event == MACHINE_POWEROFF, "seed 0x%08x: eager ended with event %d at %08" PRIx64,
 		      seed, r1.event, r1.after.rip);
 	compare_runs(&img, &r0, &r1, true);
@@ -2456,6 +2461,8 @@ START_TEST(test_eager_matches_tier0)
 	const char *share_at = strstr(text, "tier-1 share");
 	ck_assert_msg(share_at && sscanf(share_at + strlen("tier-1 share"), "%lf", &share) == 1 && share == 100.0,
 		      "seed 0x%08x: not everything ran on tier 1:\n%s", seed, text);
+	ck_assert_msg(stats_number(text, "cache flushes") >= flushes,
+		      "seed 0x%08x: fewer than %" PRIu64 " code cache flushes:\n%s", seed, flushes, text);
 	if (getenv("MORPHEUS_JIT_DIFF_STATS"))
 		printf("%s", text);
 	printf("jit_diff: seed 0x%08x: %u programs (%u code bytes, generated in %.2f s), %" PRIu64
@@ -2465,6 +2472,21 @@ START_TEST(test_eager_matches_tier0)
 	run_done(&r0);
 	run_done(&r1);
 	image_free(&img);
+}
+
+START_TEST(test_eager_matches_tier0)
+{
+	eager_matches_tier0((unsigned)_i, env_unsigned("MORPHEUS_JIT_DIFF_PROGRAMS", DEFAULT_PROGRAMS), 0, 0);
+}
+END_TEST
+
+/* The same with a code cache that fills up again and again while the
+ * programs take exceptions: a fault restarts the engine loop, which must
+ * not take it for a flush (it once released tier 1's regions under live
+ * blocks, and the next compiled block jumped into unmapped memory). */
+START_TEST(test_eager_small_cache)
+{
+	eager_matches_tier0(0, SMALL_CACHE_PROGRAMS, SMALL_CACHE_BYTES, 2);
 }
 END_TEST
 
@@ -2485,12 +2507,12 @@ START_TEST(test_kvm_matches_tier0)
 	struct image img;
 	image_build(&img, seed, n, true, env_only());
 	struct run r0, rk;
-	run_image(&r0, &img, "tier0", false, JIT_TIER_OFF);
+	run_image(&r0, &img, "tier0", false, JIT_TIER_OFF, 0);
 	ck_assert_msg(r0.event == MACHINE_DEBUG_EXIT, "seed 0x%08x: tier 0 ended with event %d at %08" PRIx64,
 		      seed, r0.event, r0.after.rip);
 	check_all_ran(&img, &r0);
 	check_code_intact(&img, &r0);
-	run_image(&rk, &img, "kvm", true, JIT_TIER_OFF);
+	run_image(&rk, &img, "kvm", true, JIT_TIER_OFF, 0);
 	ck_assert_msg(rk.event == MACHINE_DEBUG_EXIT, "seed 0x%08x: kvm ended with event %d at %08" PRIx64 ": %s",
 		      seed, rk.event, rk.after.rip, rk.m.run_error.msg);
 	check_all_ran(&img, &rk);
@@ -2509,6 +2531,10 @@ static Suite *jit_diff_suite(void)
 	TCase *tc = tcase_create("eager");
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, test_eager_matches_tier0, 0, (int)nr_seeds());
+	suite_add_tcase(s, tc);
+	tc = tcase_create("small_cache");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_eager_small_cache);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("kvm");
 	tcase_set_timeout(tc, 120);

@@ -45,7 +45,6 @@
 #include "tests/unit/host32.h"
 
 #include <capstone/capstone.h>
-#include <cpuid.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -760,14 +759,6 @@ struct bench {
 	bool host_amd;
 };
 
-static bool host_is_amd(void)
-{
-	unsigned a, b, c, d;
-	if (!__get_cpuid(0, &a, &b, &c, &d))
-		return false;
-	return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;   /* "AuthenticAMD" */
-}
-
 static bool bench_init(struct bench *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -786,7 +777,7 @@ static bool bench_init(struct bench *b)
 	ck_assert_msg(soft_engine_ops.create(&b->m, &err) == 0, "soft create: %s", err.msg);
 	b->code_next = CODE_FIRST;
 	b->capstone_open = cs_open(CS_ARCH_X86, CS_MODE_32, &b->capstone) == CS_ERR_OK;
-	b->host_amd = host_is_amd();
+	b->host_amd = host32_is_amd();
 	return true;
 }
 
