@@ -180,6 +180,7 @@ linux_fbcon_shell() {
 	wait_for "the window" find_window
 	xdotool windowfocus "$WID"
 	# The keys wait in the console's input queue until the shell reads them.
+	# shellcheck disable=SC2016 # the guest's shell expands it
 	xdotool type --delay 30 'echo typed-$((6*7)) >/dev/ttyS0'
 	xdotool key Return
 	WAIT_TENTHS=600
