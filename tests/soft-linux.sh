@@ -70,7 +70,7 @@ boot() {
 # grey on black (tests/display_check) with the VGA font or the one in FONT,
 # shows the kernel's console: at least ROWS rows of text, each (a piece of)
 # a line of the serial output ('?' for a cell that is no glyph: the
-# cursor), the reboot message among them.
+# cursor; at most 2 of them), the reboot message among them.
 screen() {
 	"$CHECK" "$WORK/$1.png" <<-EOF || fail "$1.png does not show the kernel's console"
 		${4:+font $4}
@@ -89,6 +89,8 @@ screen() {
 			fail "$1.png: the row \"$row\" is no part of a line on the serial console"
 	done <"$WORK/$1.screen"
 	[ "$rows" -ge "$3" ] || fail "$1.png: $rows rows of text, expected at least $3"
+	unread=$(tr -c -d '?' <"$WORK/$1.screen" | wc -c)
+	[ "$unread" -le 2 ] || fail "$1.png: $unread cells are no glyph of the font"
 }
 
 # 1. vgacon, tier 1 on; the kernel's crypto self-tests (more than half of
