@@ -149,6 +149,8 @@ uint32_t soft_cpu_mode(const struct soft_cpu *cpu)
  * thread can read without looking into the block). */
 static uint64_t soft_tsc_coarse(const struct soft_cpu *cpu)
 {
+	if (!cpu->m->cfg.tsc_retired)
+		return host_time_ns() * (SOFT_TSC_KHZ / 1000000u) + cpu->tsc_adjust;
 	uint64_t since = atomic_load(&cpu->idle_since_ns);
 	uint64_t asleep = since ? host_time_ns() - since : 0;   /* ns = ticks at 1 GHz */
 	return cpu->retired + cpu->tsc_idle + asleep * (SOFT_TSC_KHZ / 1000000u);
@@ -156,7 +158,15 @@ static uint64_t soft_tsc_coarse(const struct soft_cpu *cpu)
 
 uint64_t soft_cpu_tsc(const struct soft_cpu *cpu)
 {
+	if (!cpu->m->cfg.tsc_retired)
+		return soft_tsc_coarse(cpu);
 	return soft_tsc_coarse(cpu) + (cpu->cur_block && cpu->cur_op ? cpu->cur_op->insn : 0);
+}
+
+void soft_cpu_set_tsc(struct soft_cpu *cpu, uint64_t value)
+{
+	if (!cpu->m->cfg.tsc_retired)
+		cpu->tsc_adjust = value - host_time_ns() * (SOFT_TSC_KHZ / 1000000u);
 }
 
 /* For the APIC timer, on the event loop's thread. */
@@ -545,6 +555,7 @@ static int soft_create(struct machine *m, struct error *err)
 	struct soft_cpu *cpu = &e->cpu;
 	cpu->m = m;
 	cpu->cache = e->cache;
+	soft_cpu_set_tsc(cpu, 0);   /* the host clock's TSC starts at 0 */
 	cpu->trace_exec = (m->cfg.trace & TRACE_EXEC) != 0;
 	pthread_mutex_init(&cpu->idle_lock, NULL);
 	pthread_cond_init(&cpu->idle_cond, NULL);

@@ -91,9 +91,11 @@ struct soft_cpu {
 	uint32_t fault_error;
 
 	uint64_t retired;                    /* guest instructions retired */
-	/* the TSC: retired instructions, plus the time spent in HLT at
-	 * SOFT_TSC_KHZ (soft_cpu_tsc) */
+	/* the TSC (soft_cpu_tsc): with --tsc retired, retired instructions
+	 * plus the time spent in HLT at SOFT_TSC_KHZ; else the host's clock
+	 * in ns plus tsc_adjust (WRMSR to IA32_TSC sets it) */
 	uint64_t tsc_idle;
+	uint64_t tsc_adjust;
 	_Atomic uint64_t idle_since_ns;      /* host time HLT began sleeping, 0 when not */
 	bool halted;
 	bool nmi_blocked;                    /* an NMI handler runs: until IRET */
@@ -166,13 +168,18 @@ uint32_t soft_cpu_mode(const struct soft_cpu *cpu);
 /* Retired instructions including those of the running block before the
  * current op. */
 uint64_t soft_cpu_retired_now(const struct soft_cpu *cpu);
-/* The time-stamp counter (RDTSC, IA32_TSC, the APIC's TSC-deadline mode):
- * one tick per retired instruction, deterministic while the guest runs,
- * plus the time spent sleeping in HLT at a nominal SOFT_TSC_KHZ, so that
- * it advances while the guest idles. The vCPU thread's (the APIC timer
- * reads its own, without the running block's instructions). */
+/* The time-stamp counter (RDTSC, IA32_TSC, the APIC's TSC-deadline mode)
+ * at a nominal SOFT_TSC_KHZ: by default the host's monotonic clock, so
+ * that a guest's clocks keep real time whatever the engine's speed; with
+ * machine_config.tsc_retired (--tsc retired) one tick per retired
+ * instruction, deterministic while the guest runs, plus the time spent
+ * sleeping in HLT. The vCPU thread's (the APIC timer reads its own,
+ * without the running block's instructions). */
 #define SOFT_TSC_KHZ 1000000u
 uint64_t soft_cpu_tsc(const struct soft_cpu *cpu);
+/* WRMSR to IA32_TSC (host clock only: the instruction count cannot be
+ * set). */
+void soft_cpu_set_tsc(struct soft_cpu *cpu, uint64_t value);
 
 /* ---- cpu/soft_paging.c ---- */
 

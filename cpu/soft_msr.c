@@ -3,8 +3,8 @@
  * instructions that use them (SYSENTER, SYSEXIT): what a 32-bit kernel
  * touches (SDM vol. 4, "Architectural MSRs"; vol. 3, 11.11 MTRRs, 11.12
  * PAT, 5.8.7 SYSENTER/SYSEXIT):
- * - TSC (0x10): soft_cpu_tsc (retired instructions, plus time in HLT);
- *   writes are ignored;
+ * - TSC (0x10): soft_cpu_tsc (the host's clock, or retired instructions
+ *   plus time in HLT with --tsc retired; writable only with the clock);
  * - PLATFORM_ID (0x17) reads 0; BIOS_SIGN_ID (0x8B) reads 0 (no
  *   microcode), writes are accepted and ignored;
  * - APIC_BASE (0x1B): the local APIC's (hw/lapic.h: global enable, base;
@@ -142,7 +142,9 @@ int soft_msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v)
 		return 0;
 	}
 	switch (index) {
-	case MSR_TSC: return 0;   /* the TSC counts retired instructions */
+	case MSR_TSC:
+		soft_cpu_set_tsc(cpu, v);
+		return 0;
 	case MSR_TSC_DEADLINE:
 		if (!cpu->m->intc)
 			return -1;

@@ -14,7 +14,7 @@
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MEMORY, OPT_SMP, OPT_ACCEL, OPT_JIT,
 	OPT_SERIAL, OPT_TIMEOUT, OPT_LOAD, OPT_ON_RESET, OPT_STATS, OPT_TRACE,
-	OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_VGA, OPT_SCREENSHOT, OPT_DISPLAY,
+	OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_VGA, OPT_SCREENSHOT, OPT_DISPLAY, OPT_TSC,
 };
 
 static const struct option long_options[] = {
@@ -25,6 +25,7 @@ static const struct option long_options[] = {
 	{ "smp", required_argument, NULL, OPT_SMP },
 	{ "accel", required_argument, NULL, OPT_ACCEL },
 	{ "jit", required_argument, NULL, OPT_JIT },
+	{ "tsc", required_argument, NULL, OPT_TSC },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "load", required_argument, NULL, OPT_LOAD },
@@ -83,6 +84,10 @@ void options_print_help(FILE *out)
 	      "                       on also compiles hot code with libgccjit in the\n"
 	      "                       background; eager compiles every block before it\n"
 	      "                       first runs (slow; for tests)\n"
+	      "  --tsc host|retired   soft: the TSC is the host's clock at 1 GHz (default:\n"
+	      "                       guest clocks keep real time), or counts retired\n"
+	      "                       instructions, plus HLT time (repeatable RDTSC; guest\n"
+	      "                       clocks then run at the engine's speed)\n"
 	      "\n"
 	      "Harness:\n"
 	      "  --serial stdio|none|file:PATH  where COM1 goes (default stdio; on a terminal,\n"
@@ -204,6 +209,11 @@ static int parse_option(int opt, const char *arg, struct options *o, struct erro
 		else if (!strcmp(arg, "eager")) o->jit = JIT_TIER_EAGER;
 		else if (!strcmp(arg, "on")) o->jit = JIT_TIER_ON;
 		else return error_set(err, -EINVAL, "--jit: '%s' is not off, on or eager", arg);
+		return 0;
+	case OPT_TSC:
+		if (!strcmp(arg, "host")) o->tsc_retired = false;
+		else if (!strcmp(arg, "retired")) o->tsc_retired = true;
+		else return error_set(err, -EINVAL, "--tsc: '%s' is not host or retired", arg);
 		return 0;
 	case OPT_SERIAL:
 		if (!strcmp(arg, "stdio")) o->serial = SERIAL_STDIO;

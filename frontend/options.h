@@ -47,6 +47,7 @@ struct options {
 	const char *screenshot;   /* --screenshot FILE.png, NULL = none */
 	enum display_choice display;
 	uint8_t jit;              /* --jit: enum jit_tier (jit/gccjit.h), 0 = off */
+	bool tsc_retired;         /* --tsc retired */
 };
 
 /* Parses argv (argv[1] is the subcommand; "--help"/"--version" alone are

@@ -245,7 +245,7 @@ static int machine_build(struct machine *m, const struct options *o, int serial_
 {
 	struct machine_config cfg = { .ram_size = o->memory, .smp = o->smp, .on_reset = o->on_reset,
 		.trace = o->trace, .verbose = o->verbose, .stats = o->stats,
-		.jit = o->jit, .framebuffer = vga_framebuffer(o) };
+		.jit = o->jit, .tsc_retired = o->tsc_retired, .framebuffer = vga_framebuffer(o) };
 	int rc = machine_create(m, &cfg, err);
 	if (rc < 0)
 		return rc;

@@ -64,6 +64,9 @@ struct machine_config {
 	bool framebuffer;      /* --vga fb: add the linear framebuffer (hw/fb.h) */
 	uint8_t jit;           /* soft engine: --jit, enum jit_tier of jit/gccjit.h (0 = off) */
 	uint32_t jit_cache_bytes;   /* soft engine: code cache size (0: JIT_CACHE_DEFAULT_BYTES); tests */
+	/* soft engine, --tsc retired: the TSC counts retired instructions
+	 * (repeatable); else it is the host's clock at 1 GHz */
+	bool tsc_retired;
 };
 
 struct e820_entry {

@@ -13,7 +13,8 @@
 #     (a piece of) a line the kernel printed on the serial port, the reboot
 #     message among them;
 #     The kernel's crypto self-tests must pass (/proc/crypto), except in
-#     an ASan build (see below).
+#     an ASan build (see below). Linux calibrates the TSC (the host's
+#     clock at 1 GHz) at about 1000 MHz.
 #  2. --vga fb, --jit off, cryptomgr.notests: vesafb binds the framebuffer at 0xfd000000 and
 #     fbcon takes the console over from the dummy console (dmesg on the
 #     serial port); the screenshot shows fbcon's 128x48 console likewise,
@@ -110,6 +111,12 @@ if [ "$selftests" = 1 ]; then
 	fi
 fi
 expect_line "Console: colour VGA+ 80x25"
+# the TSC is the host's clock at 1 GHz (--tsc host, the default): Linux
+# calibrates it against the PIT at about 1000 MHz, and so keeps real time
+mhz=$(sed -n 's/^\[ *[0-9.]*\] tsc: Detected \([0-9]*\)\.[0-9]* MHz processor$/\1/p' "$OUT")
+[ -n "$mhz" ] && [ "$mhz" -ge 990 ] && [ "$mhz" -le 1010 ] ||
+	fail "Linux calibrated the TSC at ${mhz:-no} MHz, not about 1000 (the host clock at 1 GHz)"
+echo "the TSC: Linux detected $mhz MHz"
 screen text 9 24
 
 # 2. vesafb and fbcon, the PS/2 mouse (psmouse probes it in the background

@@ -2195,6 +2195,7 @@ static void run_image(struct run *r, const struct image *img, const char *name, 
 		      uint32_t cache_bytes)
 {
 	struct machine_config cfg = { .ram_size = img->ram_size, .smp = 1, .stop_on_hlt = !kvm, .jit = jit,
+				      .tsc_retired = true,
 				      .jit_cache_bytes = cache_bytes };
 	struct error err = { 0 };
 	memset(r, 0, sizeof(*r));

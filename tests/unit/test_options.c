@@ -32,6 +32,7 @@ START_TEST(test_defaults_and_all_options)
 	ck_assert_int_eq(o.serial, SERIAL_STDIO);
 	ck_assert_int_eq(o.on_reset, ON_RESET_EXIT);
 	ck_assert(o.timeout == 0);
+	ck_assert(!o.tsc_retired);
 
 	ck_assert_int_eq(parse(&o, &err, "run", "--kernel", "bz", "--initrd", "rd", "--append",
 			       "console=ttyS0 quiet", "--memory", "1G", "--smp", "4", "--accel", "kvm",
@@ -54,6 +55,11 @@ START_TEST(test_defaults_and_all_options)
 	ck_assert(o.has_load);
 	ck_assert_uint_eq(o.load_addr, 0x7c00);
 	ck_assert_int_eq(o.serial, SERIAL_NONE);
+
+	ck_assert_int_eq(parse(&o, &err, "run", "--kernel", "k", "--tsc", "retired", NULL), 0);
+	ck_assert(o.tsc_retired);
+	ck_assert_int_eq(parse(&o, &err, "run", "--kernel", "k", "--tsc", "host", NULL), 0);
+	ck_assert(!o.tsc_retired);
 
 	ck_assert_int_eq(parse(&o, &err, "demo", "--accel", "soft", NULL), 0);
 	ck_assert_int_eq(o.command, CMD_DEMO);
@@ -106,6 +112,7 @@ START_TEST(test_errors_name_the_option)
 		{ { "run", "--smp", "65" }, "--smp" },
 		{ { "run", "--smp", "two" }, "--smp" },
 		{ { "run", "--accel", "bogus" }, "--accel" },
+		{ { "run", "--tsc", "guest" }, "--tsc" },
 		{ { "run", "--serial", "bogus:" }, "--serial" },
 		{ { "run", "--serial", "file:" }, "--serial" },
 		{ { "run", "--timeout", "-1" }, "--timeout" },
