@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* sdl.c — the desktop window (see sdl.h): SDL2 video and keyboard events on
- * the frontend's main thread; render.c's pixels are blitted into the
- * window's surface (under X11 a MIT-SHM image, no OpenGL) with integer
- * scaling and black bars. It does not run the event loop, render the
- * screen or emulate a mouse. */
+/* sdl.c — the desktop window (see sdl.h): SDL2 video, keyboard and mouse
+ * events on the frontend's main thread; render.c's pixels are blitted into
+ * the window's surface (under X11 a MIT-SHM image, no OpenGL) with integer
+ * scaling and black bars; keys and the grabbed mouse go to the i8042. It
+ * does not run the event loop, render the screen or emulate the PS/2
+ * devices (hw/). */
 #include "config.h"
 #include "frontend/sdl.h"
 
