@@ -147,6 +147,15 @@ int ir_remove_dead_flags(struct ir_op *ops, int *nr_ops)
 	int removed = 0, dropped = 0;
 	for (int i = *nr_ops - 1; i >= 0; i--) {
 		unsigned p = ir_op_properties(&ops[i]);
+		if (!live && ops[i].opc == IR_HELPER && ops[i].aux == JIT_HELPER_IMUL2) {
+			/* IMUL r, r/m (, imm) whose CF/OF nobody reads (nor the
+			 * other flags it keeps): the low half of the product,
+			 * the same for a signed and an unsigned multiply (a
+			 * 16-bit one is written as the low word) */
+			ops[i].opc = IR_MUL;
+			dropped++;
+			p = ir_op_properties(&ops[i]);
+		}
 		if ((p & IR_WRITES_FLAGS) && !live) {
 			/* Dead flags: INC/DEC then need not read CF either. */
 			enum ir_opcode twin = ir_without_flags(ops[i].opc);
