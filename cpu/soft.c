@@ -690,6 +690,9 @@ static void soft_print_stats(struct machine *m, FILE *out)
 			ns.first_unsupported ? ns.first_unsupported : "", ns.failed,
 			ns.first_error[0] ? ": " : "", ns.first_error);
 		fprintf(out, "    discarded          %14" PRIu64 " (invalid or flushed before install)\n", ns.discarded);
+		if (ns.deferred)
+			fprintf(out, "    deferred           %14" PRIu64 " (hot while a full batch waited: counted again)\n",
+				ns.deferred);
 		fprintf(out, "    regions released   %14" PRIu64 "\n", ns.released);
 	}
 }

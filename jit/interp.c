@@ -90,7 +90,7 @@ enter:
 		machine_trace(cpu->m, "exec", "block cs_base 0x%x eip 0x%x phys 0x%llx (%u instructions)",
 			      b->cs_base, b->eip, (unsigned long long)b->phys, b->nr_insns);
 	cpu->cur_block = b;
-	if (__builtin_expect(++b->hot_count == cpu->hot_threshold, 0))
+	if (__builtin_expect(++b->hot_count >= cpu->hot_threshold, 0))
 		jit_native_hot(cpu, b);
 	op = b->ops;
 	goto *op->handler;

@@ -39,6 +39,7 @@ struct jit_native {
 	pthread_cond_t cond;
 	struct jit_batch queue;           /* under lock */
 	struct jit_region *done;          /* under lock: compiled, not installed */
+	unsigned compiling;               /* under lock: blocks in the batch being compiled */
 	bool stop;                        /* under lock */
 	atomic_int done_ready;
 };
@@ -136,6 +137,7 @@ static void *compile_thread(void *arg)
 				continue;
 		}
 		batch_take(&n->queue, &batch, n->cfg.batch_max, n->cfg.batch_ops);
+		n->compiling = batch.nr;
 		pthread_mutex_unlock(&n->lock);
 
 		struct jit_compile_report rep = { 0 };
@@ -145,6 +147,7 @@ static void *compile_thread(void *arg)
 		jit_batch_clear(&batch);
 
 		pthread_mutex_lock(&n->lock);
+		n->compiling = 0;
 		note_report(&n->stats, &rep, nr, r, ns);
 		if (r) {
 			r->next = n->done;
@@ -261,10 +264,29 @@ void jit_native_destroy(struct jit_native *n)
 void jit_native_hot(struct soft_cpu *cpu, struct jit_block *b)
 {
 	struct jit_native *n = cpu->native;
-	if (!n || b->tier1_tried || !n->thread_started)
+	if (!n || b->tier1_tried || !n->thread_started) {
+		b->hot_count = 0;   /* not again before another threshold's worth */
 		return;
-	b->tier1_tried = true;
+	}
 	lock_vcpu(n);
+	if (n->queue.nr + n->compiling >= n->cfg.batch_max) {
+		/* A backlog (a boot runs much code a little): a full batch
+		 * waits or is being compiled. The threshold
+		 * doubles (up to JIT_THRESHOLD_MAX_SCALE times the configured
+		 * one), and this block counts its entries again; a really hot
+		 * one is back soon, and the lukewarm ones stop crowding the
+		 * queue. The threshold halves again while the compile thread
+		 * is idle and the queue short. */
+		b->hot_count = 0;
+		if (cpu->hot_threshold < n->cfg.threshold * JIT_THRESHOLD_MAX_SCALE)
+			cpu->hot_threshold *= 2;
+		n->stats.deferred++;
+		pthread_mutex_unlock(&n->lock);
+		return;
+	}
+	if (!n->compiling && n->queue.nr < n->cfg.batch_max / 4 && cpu->hot_threshold / 2 >= n->cfg.threshold)
+		cpu->hot_threshold /= 2;
+	b->tier1_tried = true;
 	if (!n->queue.nr)
 		n->queue.generation = jit_cache_generation(cpu->cache);
 	if (jit_batch_add(&n->queue, b)) {

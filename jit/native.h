@@ -31,7 +31,8 @@ struct jit_exit;
 struct jit_native_config {
 	enum jit_tier tier;           /* JIT_TIER_ON or JIT_TIER_EAGER */
 	int opt_level;                /* libgccjit's -O level */
-	uint32_t threshold;           /* --jit on: tier-0 entries before compiling */
+	uint32_t threshold;           /* --jit on: tier-0 entries before compiling (raised up to
+				       * JIT_THRESHOLD_MAX_SCALE times while a backlog lasts) */
 	uint32_t batch_max;           /* blocks per compile at most */
 	uint32_t batch_ops;           /* ... and IR ops (compile time grows faster than size) */
 	uint32_t collect_us;          /* --jit on: wait after the first queued block */
@@ -39,6 +40,9 @@ struct jit_native_config {
 	bool tail_calls;              /* regions tail-call each other (jit_compile_options) */
 	bool in_process;              /* compile here, not in a worker process (jit/worker.h) */
 };
+
+/* How far a compile backlog may raise the threshold (jit_native_hot). */
+#define JIT_THRESHOLD_MAX_SCALE 64u
 
 struct jit_native_stats {
 	uint64_t compiled;          /* blocks compiled */
@@ -53,6 +57,7 @@ struct jit_native_stats {
 	uint64_t region_calls;      /* calls of a region's function (jit_native_run) */
 	uint64_t worker_starts;     /* compile worker processes started (0: compiles in this process) */
 	uint64_t queued;            /* blocks handed to the compile thread */
+	uint64_t deferred;          /* hot blocks sent back to count again: a full batch was waiting */
 	const char *first_unsupported;   /* name of the first unsupported op, or NULL */
 	char first_error[160];      /* the first libgccjit error, or "" */
 };
