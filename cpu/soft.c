@@ -600,6 +600,8 @@ static int soft_create(struct machine *m, struct error *err)
 		if (jc.tier == JIT_TIER_ON)
 			cpu->hot_threshold = jc.threshold ? jc.threshold : 1;
 	}
+	if (!cpu->hot_threshold)
+		cpu->hot_threshold = UINT32_MAX;   /* no tier 1 to hand blocks to */
 
 	struct cpu_state reset;
 	const struct cpu_state *boot = &m->boot_state;

@@ -111,7 +111,8 @@ struct soft_cpu {
 
 	/* tier 1 (jit/native.h), or NULL with --jit off. With --jit on,
 	 * tier 0 hands a block to it when its hot_count reaches
-	 * hot_threshold (0: never). */
+	 * hot_threshold (which jit_native_hot raises and lowers; UINT32_MAX
+	 * without --jit on: in effect never). */
 	struct jit_native *native;
 	uint32_t hot_threshold;
 	bool in_native;                      /* inside jit_native_run */

@@ -278,7 +278,7 @@ void jit_native_hot(struct soft_cpu *cpu, struct jit_block *b)
 		 * queue. The threshold halves again while the compile thread
 		 * is idle and the queue short. */
 		b->hot_count = 0;
-		if (cpu->hot_threshold < n->cfg.threshold * JIT_THRESHOLD_MAX_SCALE)
+		if ((uint64_t)cpu->hot_threshold * 2 <= (uint64_t)n->cfg.threshold * JIT_THRESHOLD_MAX_SCALE)
 			cpu->hot_threshold *= 2;
 		n->stats.deferred++;
 		pthread_mutex_unlock(&n->lock);
