@@ -162,13 +162,17 @@ run_tiers x87 1
 # 1/3 rounded to 64 then 53 bits; FIST of 2.5/-2.5 under RC nearest, down,
 # up, zero; FCOMI ZF PF CF; FXAM C3 C2 C0 = 011 (infinity); a ninth push:
 # IE SF C1, TOP 7, the indefinite; #NM at nm1, nm2 and nm3; #MF at mf_at
-# with ZE ES B and TOP 6, FIP = mf_div, FOP DE F9, FCS 0x08.
+# with ZE ES B and TOP 6, FIP = mf_div, FOP DE F9, FCS 0x08; then the
+# 16-bit image: all masked (the handler's FNSTENV), flags cleared (FNCLEX),
+# R7 valid and R6 zero, the FDIVP's IP and CS, no data pointer (FNINIT
+# cleared it, and no memory operand since).
 for line in 'cpuid: fpu=1' 'div: 1/3=3FD5555555555555' \
 	'fist: rc=0 2.5->00000002 -2.5->FFFFFFFE' 'fist: rc=1 2.5->00000002 -2.5->FFFFFFFD' \
 	'fist: rc=2 2.5->00000003 -2.5->FFFFFFFE' 'fist: rc=3 2.5->00000002 -2.5->FFFFFFFE' \
 	'fcomi: 2>1 flags=00 nan flags=45' 'fxam: +inf cc=0500' 'stack: sw=3A41 st0=FFF8000000000000' \
 	'nm: count=3 at 00100310 00100322 0010032F' \
 	'mf: count=1 at 001003DA sw=B084 fip=001003D3 fcs_fop=06F90008' \
+	'env16: cw=037F sw=3000 tw=1FFF ip=03D3 cs=0008 dp=0000 ds=0000' \
 	'ferr: irq13 count=1 mf count=1'; do
 	grep -q -x -F -- "$line" "$WORK/x87.soft" || fail "x87: no line \"$line\""
 done

@@ -13,7 +13,9 @@
 ;           CR0.MP as well, and with CR0.EM
 ;   mf      an unmasked zero divide: no fault at the FDIVP, #MF at the next
 ;           waiting instruction (CR0.NE = 1); FNSTSW and FNSTENV in the
-;           handler give the status word and the FDIVP's pointers
+;           handler give the status word and the FDIVP's pointers; after
+;           the handler (FNSTENV masked everything, FNCLEX), the 16-bit
+;           FNSTENV image
 ;   ferr    the same with CR0.NE = 0: IRQ 13 through the 8259A pair
 ;           (vector 0x2d), acknowledged with a write to port 0xF0; no #MF
 ;           (skipped, and says so, under another hypervisor than morpheus's
@@ -181,6 +183,29 @@ mf_at:  fwait                               ; #MF here
         print   ' fcs_fop='
         print_hex dword [mf_env + 16], 8
         call    serial_newline
+        o16 fnstenv [env16]                 ; the 14-byte protected-mode image
+        print   'env16: cw='
+        movzx   eax, word [env16]
+        print_hex eax, 4
+        print   ' sw='
+        movzx   eax, word [env16 + 2]
+        print_hex eax, 4
+        print   ' tw='
+        movzx   eax, word [env16 + 4]
+        print_hex eax, 4
+        print   ' ip='
+        movzx   eax, word [env16 + 6]
+        print_hex eax, 4
+        print   ' cs='
+        movzx   eax, word [env16 + 8]
+        print_hex eax, 4
+        print   ' dp='
+        movzx   eax, word [env16 + 10]
+        print_hex eax, 4
+        print   ' ds='
+        movzx   eax, word [env16 + 12]
+        print_hex eax, 4
+        call    serial_newline
         fninit
 
         ; ---- IRQ 13 with CR0.NE = 0 ----
@@ -306,7 +331,8 @@ load_end:
 result: resq    1
 cw:     resw    2
 mf_env: resb    28
-        align   8
+env16:  resb    14
+        alignb  8
 idt:    resb    0x30 * 8
         resb    4096
 stack_top:
