@@ -27,10 +27,12 @@
  *   (cpu/soft_x87.c), PSE, TSC, MSR, PAE, CX8, APIC, SEP, MTRR, PGE, CMOV, PAT, PSE-36, NX,
  *   the hypervisor bit and leaf 0x40000000 "morpheus sft" (jit/helpers.c,
  *   docs/protected-mode.md).
- * - The TSC counts retired guest instructions (deterministic: the same in
- *   every run of a guest that does not halt), plus the time spent in HLT
- *   at a nominal 1 GHz, so that it advances while the guest idles (the
- *   APIC timer's TSC-deadline mode needs that).
+ * - The TSC is the host's monotonic clock at a nominal 1 GHz, so guest
+ *   clocks keep real time; with --tsc retired (machine_config.tsc_retired)
+ *   it counts retired guest instructions (deterministic: the same in every
+ *   run of a guest that does not halt), plus the time spent in HLT, so
+ *   that it advances while the guest idles (the APIC timer's TSC-deadline
+ *   mode needs that).
  * - A20 is always enabled.
  * - machine_config.stop_on_hlt (test runners): HLT ends the run with
  *   MACHINE_POWEROFF instead of sleeping; machine_config.bare_cpu (the
