@@ -234,7 +234,8 @@ struct x87_insn {
 
 /* ---- loads and stores ---- */
 
-/* Pushes the value of memory operand buf through host op (a conversion). */
+/* Pushes the value of memory operand buf (n bytes; none for the
+ * constants) through host op (a conversion, or FLD1, FLDPI...). */
 static void fpu_load(struct cpu_fpu *f, enum x87_host_op op, const uint8_t *buf, unsigned n)
 {
 	if (!fpu_empty(f, 7)) {
@@ -243,7 +244,8 @@ static void fpu_load(struct cpu_fpu *f, enum x87_host_op op, const uint8_t *buf,
 		return;
 	}
 	struct x87_host h = { 0 };
-	memcpy(h.mem, buf, n);
+	if (n)
+		memcpy(h.mem, buf, n);
 	uint16_t sw = fpu_run(f, op, &h);
 	if (fpu_host_flags(f, sw, FPU_STOP_LOAD)) {
 		fpu_push(f, h.r0);
@@ -699,20 +701,9 @@ static void fpu_d9_misc(struct soft_cpu *cpu, struct cpu_fpu *f, unsigned modrm)
 	case 0xe1: fpu_sign(f, false); break;
 	case 0xe4: fpu_compare(cpu, f, X87_TST, 0, NULL, 0, 0, false); break;
 	case 0xe5: fpu_examine(f); break;
-	case 0xe8: case 0xe9: case 0xea: case 0xeb: case 0xec: case 0xed: case 0xee: {
-		if (!fpu_empty(f, 7)) {
-			if (fpu_overflow(f))
-				fpu_push(f, x87_indefinite);
-			break;
-		}
-		struct x87_host h = { 0 };
-		uint16_t sw = fpu_run(f, ld_ops[modrm & 7], &h);
-		if (fpu_host_flags(f, sw, FPU_STOP_REG)) {
-			fpu_push(f, h.r0);
-			fpu_set_cc(f, FSW_C1, 0);
-		}
+	case 0xe8: case 0xe9: case 0xea: case 0xeb: case 0xec: case 0xed: case 0xee:
+		fpu_load(f, ld_ops[modrm & 7], NULL, 0);   /* a constant: no operand */
 		break;
-	}
 	case 0xf0: fpu_unary(f, X87_F2XM1); break;
 	case 0xf1: fpu_binary(f, X87_YL2X); break;
 	case 0xf2: fpu_unary_push(f, X87_PTAN); break;
